@@ -39,6 +39,16 @@ static void show(char *out, size_t outsz, const char *s, size_t len, size_t max)
     if (ch == '"' || ch == '\\') {
       out[o++] = '\\';
       out[o++] = (char)ch;
+    } else if (ch >= 0x80) {
+      /* copy a valid UTF-8 character whole; show stray bytes as \xNN */
+      size_t n = ch >= 0xF0 ? 4 : ch >= 0xE0 ? 3 : 2;
+      if (i + n <= len && coc_utf8_len(s + i, n, NULL) == 1) {
+        memcpy(out + o, s + i, n);
+        o += n;
+        i += n - 1;
+      } else {
+        o += (size_t)snprintf(out + o, outsz - o, "\\x%02x", ch);
+      }
     } else if (ch < 0x20 || ch == 0x7f) {
       o += (size_t)snprintf(out + o, outsz - o, "\\x%02x", ch);
     } else {
