@@ -27,11 +27,11 @@ INST_BINDIR ?= $(PREFIX)/bin
 BUILD ?= build
 WARN = -std=c99 -pedantic -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
        -Wmissing-prototypes -Wformat=2 -D_POSIX_C_SOURCE=200809L
-LIBS = -lm
+LIBS = -L$(CURL_LIBDIR) -L$(OPENSSL_LIBDIR) -lcurl -lcrypto -lm
 
 CORE_SRC = src/buf.c src/utf8.c src/doc.c src/schema.c src/report.c \
-           src/validate.c src/json.c
-BIND_SRC = src/lcoc.c src/lerror.c src/ltable.c
+           src/validate.c src/json.c src/uri.c src/sign.c src/client.c src/http.c
+BIND_SRC = src/lcoc.c src/lerror.c src/ltable.c src/lclient.c
 CORE_OBJ = $(CORE_SRC:src/%.c=$(BUILD)/core/%.o)
 BIND_OBJ = $(BIND_SRC:src/%.c=$(BUILD)/$(LUA_VERSION)/%.o)
 CORE_LIB = $(BUILD)/core/libcoc.a
@@ -42,7 +42,7 @@ MODULE = $(BUILD)/$(LUA_VERSION)/coc/core.so
 all: $(MODULE)
 
 # The core never sees Lua's headers: that keeps it usable from LuaJIT's FFI.
-$(BUILD)/core/%.o: src/%.c src/coc.h src/internal.h
+$(BUILD)/core/%.o: src/%.c src/coc.h src/internal.h src/client.h
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) $(WARN) -I$(CURL_INCDIR) -I$(OPENSSL_INCDIR) -c $< -o $@
 
@@ -68,6 +68,7 @@ install: $(MODULE)
 	install -d $(DESTDIR)$(INST_LIBDIR)/coc $(DESTDIR)$(INST_LUADIR)/coc
 	install -m 755 $(MODULE) $(DESTDIR)$(INST_LIBDIR)/coc/core.so
 	install -m 644 lua/coc.lua $(DESTDIR)$(INST_LUADIR)/coc.lua
+	install -m 644 lua/coc/*.lua $(DESTDIR)$(INST_LUADIR)/coc/
 
 clean:
 	rm -rf $(BUILD)

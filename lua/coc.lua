@@ -3,6 +3,7 @@
 -- is the friendly face over it.
 -- @module coc
 local core = require "coc.core"
+local Client = require "coc.client"
 
 local coc = {
   _VERSION = core._VERSION,
@@ -23,6 +24,25 @@ coc.validate = core.validate
 -- @tparam[opt] table opts as for `validate`
 -- @return the JSON text, or `nil` and an error
 coc.encode = core.encode
+
+--- Creates a client (see `coc.client`).
+-- @tparam table opts region or endpoint, credentials, timeouts, retries
+-- @return a client, or `nil` and a config error
+coc.new = Client.new
+
+local default_client
+
+--- Updates a change ticket with a client configured from the environment
+-- (`HUAWEICLOUD_SDK_AK`, `..._SK`, `..._DOMAIN_ID`, ...), created on first use.
+-- @return as `client:update_change`
+function coc.update_change(change_id, body, opts)
+  if not default_client then
+    local err
+    default_client, err = Client.new({})
+    if not default_client then return nil, err end
+  end
+  return default_client:update_change(change_id, body, opts)
+end
 
 --- Marks a table as a JSON array, so that an empty one encodes as `[]`.
 -- @tparam[opt] table t

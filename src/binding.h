@@ -7,6 +7,8 @@
 
 #define COC_ERROR_MT "coc.error"
 #define COC_ARRAY_MT "coc.array"
+#define COC_WORKSPACE_MT "coc.workspace"
+#define COC_CLIENT_MT "coc.client"
 
 /* Per-lua_State scratch space, reused by every call so the hot path does
  * not allocate. */
@@ -14,6 +16,8 @@ typedef struct coc_workspace {
   coc_doc *doc;
   coc_report *report;
   coc_buf body;
+  coc_buf path;
+  coc_buf tmp[3];
 } coc_workspace;
 
 /* ltable.c: fill d's change_id and body from the Lua values at the given
@@ -32,5 +36,10 @@ int coc_lua_push_error(lua_State *L, const char *kind, const char *code, const c
 /* Validates and encodes the arguments at (change_id, body, opts) into
  * ws->body. Returns 0, or pushes (nil, err) and returns 2. */
 int coc_lua_prepare_body(lua_State *L, coc_workspace *ws, int change_id, int body, int opts);
+
+/* lclient.c */
+void coc_lua_client_open(lua_State *L);
+/* Pushes nil and the error a failed client call reported; returns 2. */
+int coc_lua_push_client_error(lua_State *L, const coc_error *err);
 
 #endif

@@ -21,7 +21,9 @@ typedef enum coc_status {
   COC_OK = 0,
   COC_EINVALID, /* validation found problems: see the report */
   COC_ENOMEM,   /* an allocation failed */
-  COC_ELIMIT    /* a document limit (nodes, depth, size) was reached */
+  COC_ELIMIT,   /* a document limit (nodes, depth, size) was reached */
+  COC_ECONFIG,  /* a client option is wrong: see the coc_error */
+  COC_ESEND     /* the request could not be sent or answered: see the coc_error */
 } coc_status;
 
 /* ---- growable byte buffer -------------------------------------------- */
@@ -138,5 +140,127 @@ coc_status coc_encode(const coc_doc *d, const coc_options *opt, coc_buf *out);
 /* Counts the UTF-8 characters of s; -1 if s is not valid UTF-8 (then *bad,
  * if given, is the 0-based offset of the first bad byte). */
 long coc_utf8_len(const char *s, size_t len, size_t *bad);
+
+/* ---- URIs --------------------------------------------------------------- */
+
+/* Percent-encodes all but the unreserved A-Z a-z 0-9 - _ . ~ (appends). */
+int coc_uri_escape(coc_buf *out, const char *s, size_t len);
+/* Each segment of path decoded then escaped, so it is sent and signed the
+ * same way whatever the caller gave. Appends. */
+coc_status coc_uri_canonical_path(coc_buf *out, const char *path, size_t len);
+/* Parameters decoded, escaped and sorted by name then value. Appends. */
+coc_status coc_uri_canonical_query(coc_buf *out, const char *query, size_t len);
+
+/* ---- SDK-HMAC-SHA256 signing ------------------------------------------- */
+
+typedef struct coc_header {
+  const char *name;
+  const char *value;
+} coc_header;
+
+#define COC_SIGN_ALGORITHM "SDK-HMAC-SHA256"
+#define COC_MAX_SIGNED_HEADERS 16
+
+/* The X-Sdk-Date for a Unix time: YYYYMMDDTHHMMSSZ (UTC) into out[17]. */
+void coc_sdk_date(long long unix_time, char out[17]);
+
+/* Signs one request. path must already be canonical (coc_uri_canonical_path)
+ * and query canonical too; headers are the ones to sign, any case, values
+ * as sent. Writes the canonical request (reset first) and the names of the
+ * signed headers (reset first), and the lowercase hex signature into
+ * signature[65]. The SK is used only as the HMAC key. */
+coc_status coc_sign(const char *method, const char *path, const char *query,
+                    const coc_header *headers, size_t nheaders,
+                    const char *body, size_t body_len, const char *sdk_date,
+                    const char *sk, size_t sk_len,
+                    coc_buf *canonical, coc_buf *signed_names, char signature[65]);
+
+/* Lowercase hex SHA-256 of data into out[65]. */
+int coc_sha256_hex(const void *data, size_t len, char out[65]);
+
+/* ---- the client: endpoint, credentials, libcurl transport -------------- */
+
+typedef struct coc_config {
+  const char *endpoint;       /* "https://host[:port]" */
+  const char *ak, *sk;        /* AK/SK signing ... */
+  const char *security_token; /* ... with temporary credentials */
+  const char *auth_token;     /* or an IAM token (X-Auth-Token), unsigned */
+  const char *domain_id;      /* X-Domain-Id: COC is a global service */
+  const char *project_id;     /* X-Project-Id */
+  const char *user_agent;     /* NULL: "lua-coc/<version>" */
+  const char *ca_file;        /* PEM bundle; NULL: the system's */
+  const char *proxy;          /* NULL: libcurl's default (environment) */
+  int ssl_verify;             /* on unless turned off explicitly */
+  long connect_timeout_ms;    /* default 60000 */
+  long timeout_ms;            /* one attempt, default 120000 */
+  long deadline_ms;           /* the whole call with retries, default 300000 */
+  size_t max_response;        /* bytes of response body, default 1 MiB */
+  int max_retries;            /* 0 (default): no retries */
+  long retry_base_ms;         /* first backoff, default 100 */
+  long retry_max_ms;          /* backoff cap, default 60000 */
+} coc_config;
+
+#define COC_MAX_TIMEOUT_MS 3600000L /* nothing waits longer than an hour */
+#define COC_MAX_RETRIES 10
+
+void coc_config_defaults(coc_config *cfg);
+
+typedef enum coc_error_kind {
+  COC_ERR_NONE,
+  COC_ERR_CONFIG,  /* an option is wrong */
+  COC_ERR_NETWORK, /* could not connect, connection lost, response too large */
+  COC_ERR_TIMEOUT, /* an attempt or the deadline ran out */
+  COC_ERR_TLS,     /* handshake or certificate verification failed */
+  COC_ERR_MEMORY
+} coc_error_kind;
+
+typedef struct coc_error {
+  coc_error_kind kind;
+  const char *code;   /* stable: "COC.CONNECT", "COC.TIMEOUT", ... */
+  char message[512];  /* never holds a secret */
+  int attempts;
+} coc_error;
+
+typedef struct coc_client coc_client;
+
+/* What would go on the wire; every pointer is owned by the client and valid
+ * until its next prepare or send. */
+typedef struct coc_prepared {
+  const char *method;
+  const char *url;
+  const char *body;
+  size_t body_len;
+  coc_header headers[COC_MAX_SIGNED_HEADERS];
+  size_t nheaders;
+  const char *canonical_request; /* NULL with token authentication */
+} coc_prepared;
+
+typedef struct coc_response {
+  long status;
+  const char *body; /* owned by the client, valid until its next send */
+  size_t body_len;
+  const char *request_id;   /* "" when the server sent none */
+  const char *content_type; /* "" when none */
+  int attempts;
+  long new_connections;     /* connections opened for this call */
+} coc_response;
+
+/* NULL with err filled when the configuration is wrong or memory is short.
+ * Secrets are copied and wiped when the client is freed. */
+coc_client *coc_client_new(const coc_config *cfg, coc_error *err);
+void coc_client_free(coc_client *c);
+/* The SK, security token and IAM token (NULL where unset), for redaction. */
+void coc_client_secrets(const coc_client *c, const char *out[3]);
+
+/* Signs method + path (+ query, may be NULL) + body at Unix time now. */
+coc_status coc_client_prepare(coc_client *c, const char *method, const char *path,
+                              const char *query, const char *body, size_t body_len,
+                              long long now, coc_prepared *out, coc_error *err);
+
+/* Sends it, signed afresh for every attempt, retrying as configured.
+ * COC_OK with any HTTP status; COC_ESEND when no usable answer came. */
+coc_status coc_client_send(coc_client *c, const char *method, const char *path,
+                           const char *query, const char *body, size_t body_len,
+                           coc_response *out, coc_error *err);
 
 #endif

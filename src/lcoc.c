@@ -1,15 +1,20 @@
 /* coc.core: the Lua binding. Turns Lua values into core calls and core
  * results into Lua conventions: (nil, err) for every runtime failure,
  * luaL_argerror only for programmer errors such as a bad option. */
+#include <string.h>
+
 #include "binding.h"
 
-#define WORKSPACE_MT "coc.workspace"
 
 static int workspace_gc(lua_State *L) {
-  coc_workspace *ws = luaL_checkudata(L, 1, WORKSPACE_MT);
+  coc_workspace *ws = luaL_checkudata(L, 1, COC_WORKSPACE_MT);
   coc_doc_free(ws->doc);
   coc_report_free(ws->report);
   coc_buf_free(&ws->body);
+  coc_buf_free(&ws->path);
+  coc_buf_free(&ws->tmp[0]);
+  coc_buf_free(&ws->tmp[1]);
+  coc_buf_free(&ws->tmp[2]);
   ws->doc = NULL;
   ws->report = NULL;
   return 0;
@@ -22,7 +27,11 @@ static coc_workspace *workspace_new(lua_State *L) {
   ws->doc = NULL;
   ws->report = NULL;
   coc_buf_init(&ws->body);
-  if (luaL_newmetatable(L, WORKSPACE_MT)) {
+  coc_buf_init(&ws->path);
+  coc_buf_init(&ws->tmp[0]);
+  coc_buf_init(&ws->tmp[1]);
+  coc_buf_init(&ws->tmp[2]);
+  if (luaL_newmetatable(L, COC_WORKSPACE_MT)) {
     lua_pushcfunction(L, workspace_gc);
     lua_setfield(L, -2, "__gc");
   }
@@ -73,7 +82,49 @@ static int l_encode(lua_State *L) {
   return 1;
 }
 
+/* coc.core.sign(method, path, query, headers, body, sdk_date, sk)
+ *   -> signature, canonical_request, signed_headers
+ * The bare signer, for tests against known answers and for custom use.
+ * headers: a table name -> value of the headers to sign. */
+static int l_sign(lua_State *L) {
+  const char *method = luaL_checkstring(L, 1), *path = luaL_checkstring(L, 2);
+  size_t qlen = 0, blen = 0, sklen = 0, n = 0;
+  const char *query = luaL_optlstring(L, 3, "", &qlen);
+  const char *body = luaL_optlstring(L, 5, "", &blen);
+  const char *date = luaL_checkstring(L, 6), *sk = luaL_checklstring(L, 7, &sklen);
+  coc_header headers[COC_MAX_SIGNED_HEADERS];
+  coc_workspace *ws = WS(L);
+  /* workspace buffers: a Lua error below can't leak them */
+  coc_buf *cpath = &ws->path, *cquery = &ws->tmp[0], *canonical = &ws->tmp[1], *names = &ws->tmp[2];
+  char sig[65];
+  coc_status st;
+  luaL_checktype(L, 4, LUA_TTABLE);
+  lua_pushnil(L);
+  while (lua_next(L, 4)) {
+    if (n == COC_MAX_SIGNED_HEADERS) return luaL_argerror(L, 4, "too many headers");
+    if (lua_type(L, -2) != LUA_TSTRING || lua_type(L, -1) != LUA_TSTRING)
+      return luaL_argerror(L, 4, "header names and values must be strings");
+    headers[n].name = lua_tostring(L, -2);
+    headers[n].value = lua_tostring(L, -1);
+    n++;
+    lua_pop(L, 1);
+  }
+  coc_buf_reset(cpath);
+  coc_buf_reset(cquery);
+  st = coc_uri_canonical_path(cpath, path, strlen(path));
+  if (st == COC_OK) st = coc_uri_canonical_query(cquery, query, qlen);
+  if (st == COC_OK)
+    st = coc_sign(method, coc_buf_cstr(cpath), coc_buf_cstr(cquery), headers, n, body, blen, date, sk, sklen,
+                  canonical, names, sig);
+  if (st != COC_OK) return luaL_error(L, "lua-coc: signing failed");
+  lua_pushstring(L, sig);
+  lua_pushlstring(L, canonical->ptr, canonical->len);
+  lua_pushlstring(L, names->ptr, names->len);
+  return 3;
+}
+
 static const luaL_Reg functions[] = {
+  { "sign", l_sign },
   { "validate", l_validate },
   { "encode", l_encode },
   { NULL, NULL }
@@ -88,6 +139,8 @@ int luaopen_coc_core(lua_State *L) {
   lua_setfield(L, -2, "__name");
   lua_newtable(L);
   workspace_new(L);
+  lua_pushvalue(L, -1);
+  coc_lua_client_open(L); /* takes the workspace as upvalue */
   coc_setfuncs(L, functions, 1);
   lua_pushvalue(L, -2);
   lua_setfield(L, -2, "array_mt");

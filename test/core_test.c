@@ -188,6 +188,47 @@ static void test_limits(void) {
   CHECK(has_issue("ticket_info.phase", "duplicate", "field given more than once"), "duplicate issue");
 }
 
+/* The two known answers of the Go SDK's signer tests (facts.md). */
+static void test_sign_known_answers(void) {
+  coc_header date = { "X-Sdk-Date", "20060102T150405Z" };
+  coc_buf canonical, names, path, query;
+  char sig[65];
+  const char *body = "{\"Name\":\"test\",\"Id\":1}\n";
+  coc_buf_init(&canonical);
+  coc_buf_init(&names);
+  coc_buf_init(&path);
+  coc_buf_init(&query);
+  coc_uri_canonical_path(&path, "/path", 5);
+  coc_uri_canonical_query(&query, "limit=1", 7);
+  CHECK(coc_sign("GET", coc_buf_cstr(&path), coc_buf_cstr(&query), &date, 1, "", 0, date.value,
+                 "SecretKey", 9, &canonical, &names, sig) == COC_OK, "GET signs");
+  CHECK(!strcmp(coc_buf_cstr(&canonical),
+                "GET\n/path/\nlimit=1\nx-sdk-date:20060102T150405Z\n\nx-sdk-date\n"
+                "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"), "GET canonical request");
+  CHECK(!strcmp(sig, "5a2ce64c865e0e6046321c6f3d5a77ba8413eeaf355c3166c03d58d02ac79624"), "GET signature");
+  coc_buf_reset(&query);
+  coc_uri_canonical_query(&query, "key=value", 9);
+  CHECK(coc_sign("POST", coc_buf_cstr(&path), coc_buf_cstr(&query), &date, 1, body, strlen(body), date.value,
+                 "SecretKey", 9, &canonical, &names, sig) == COC_OK, "POST signs");
+  CHECK(!strcmp(sig, "cecc2af119b18ab70b4d094c0750f3b42c02f254903179a0fc2cc72fc9db4f59"), "POST signature");
+  coc_buf_reset(&path);
+  coc_buf_adds(&path, "/v2/changes/");
+  coc_uri_escape(&path, "../a/b?c#d%2F é", 16);
+  CHECK(!strcmp(coc_buf_cstr(&path), "/v2/changes/..%2Fa%2Fb%3Fc%23d%252F%20%C3%A9"), "one escaped segment");
+  coc_buf_reset(&query);
+  coc_uri_canonical_query(&query, "b=2&a=z&a=1&c", 13);
+  CHECK(!strcmp(coc_buf_cstr(&query), "a=1&a=z&b=2&c="), "query sorted");
+  {
+    char d[17];
+    coc_sdk_date(1764844200LL, d);
+    CHECK(!strcmp(d, "20251204T103000Z"), "sdk date");
+  }
+  coc_buf_free(&canonical);
+  coc_buf_free(&names);
+  coc_buf_free(&path);
+  coc_buf_free(&query);
+}
+
 int main(void) {
   doc = coc_doc_new();
   rep = coc_report_new();
@@ -198,6 +239,7 @@ int main(void) {
   test_utf8_and_escapes();
   test_empty_and_null();
   test_limits();
+  test_sign_known_answers();
   coc_doc_free(doc);
   coc_report_free(rep);
   coc_buf_free(&out);

@@ -1,0 +1,81 @@
+--- A COC client: one configured endpoint and credentials, one kept-alive
+-- connection, and the calls that use them.
+-- @classmod coc.client
+local core = require "coc.core"
+local config = require "coc.config"
+local response = require "coc.response"
+
+local Client = {}
+Client.__index = Client
+
+local function warn(log, message)
+  if log then log("warn", message) else io.stderr:write("lua-coc: warning: ", message, "\n") end
+end
+
+--- Creates a client. See the README for every option.
+-- @tparam table opts
+-- @return a client, or `nil` and a config error
+function Client.new(opts)
+  local cfg, err = config.resolve(opts or {})
+  if not cfg then return nil, err end
+  if cfg.ssl_verify == false then
+    warn(opts.log, "TLS certificate verification is off for " .. cfg.endpoint)
+  end
+  local c
+  c, err = core.client(cfg)
+  if not c then return nil, err end
+  return setmetatable({ _c = c, endpoint = cfg.endpoint, region = cfg.region }, Client)
+end
+
+function Client:_redactor()
+  local c = self._c
+  return function(s) return c:redact(s) end
+end
+
+--- Updates a change ticket: `PUT /v2/changes/{change_id}`.
+-- @tparam string change_id
+-- @tparam table body the request body, validated before anything is sent
+-- @tparam[opt] table opts `unknown_fields`
+-- @return `{status, error_code, error_msg, provider_code, request_id, attempts}`,
+--   or `nil` and an error whose `kind` is validation, api, auth, network, timeout or tls
+function Client:update_change(change_id, body, opts)
+  local raw, err = self._c:update_change(change_id, body, opts)
+  if not raw then return nil, err end
+  return response.classify(raw, self:_redactor())
+end
+
+--- What `update_change` would send, signed, without sending it.
+-- @tparam string change_id
+-- @tparam table body
+-- @tparam[opt] table opts `unknown_fields`, and `now` (Unix seconds) for a
+--   reproducible signature
+-- @return `{method, url, headers, body, canonical_request}`, or `nil` and an error
+function Client:prepare_update_change(change_id, body, opts)
+  return self._c:prepare_update_change(change_id, body, opts, opts and opts.now)
+end
+
+--- Signs and sends any other COC call.
+-- @tparam string method
+-- @tparam string path e.g. "/v1/..."; segments are percent-encoded as needed
+-- @tparam[opt] string|table body a JSON string, or a table encoded with cjson
+-- @tparam[opt] table opts `query` (a raw query string)
+-- @return `{status, data, request_id, ...}` for any 2xx, or `nil` and an error
+function Client:request(method, path, body, opts)
+  if type(body) == "table" then body = require("cjson").encode(body) end
+  local raw, err = self._c:request(method, path, opts and opts.query, body)
+  if not raw then return nil, err end
+  return response.classify(raw, self:_redactor(), true)
+end
+
+--- Closes the connection; the client can't be used afterwards. Idempotent.
+function Client:close()
+  self._c:close()
+end
+
+Client.__close = Client.close
+
+function Client:__tostring()
+  return ("coc.client(%s)"):format(self.endpoint)
+end
+
+return Client

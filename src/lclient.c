@@ -1,0 +1,301 @@
+/* The client userdata: coc.core.client(config) and its methods. Results are
+ * raw (status, body, request id); lua/coc/response.lua decodes and
+ * classifies them, the same way for every transport. */
+#include <string.h>
+#include <time.h>
+
+#include "binding.h"
+
+typedef struct lclient {
+  coc_client *c;
+} lclient;
+
+#define WS(L) ((coc_workspace *)lua_touserdata(L, lua_upvalueindex(1)))
+
+static const char *kind_name(coc_error_kind k) {
+  switch (k) {
+  case COC_ERR_CONFIG: return "config";
+  case COC_ERR_NETWORK: return "network";
+  case COC_ERR_TIMEOUT: return "timeout";
+  case COC_ERR_TLS: return "tls";
+  case COC_ERR_MEMORY: return "memory";
+  default: return "internal";
+  }
+}
+
+int coc_lua_push_client_error(lua_State *L, const coc_error *err) {
+  coc_lua_push_error(L, kind_name(err->kind), err->code ? err->code : "COC.INTERNAL", err->message);
+  if (err->attempts) {
+    lua_pushinteger(L, err->attempts);
+    lua_setfield(L, -2, "attempts");
+  }
+  return 2;
+}
+
+static lclient *check_client(lua_State *L) {
+  lclient *u = luaL_checkudata(L, 1, COC_CLIENT_MT);
+  if (!u->c) luaL_argerror(L, 1, "the client is closed");
+  return u;
+}
+
+/* ---- configuration ---------------------------------------------------- */
+
+static const char *opt_string(lua_State *L, int t, const char *name) {
+  const char *s;
+  lua_getfield(L, t, name);
+  if (lua_isnil(L, -1)) s = NULL;
+  else if (lua_type(L, -1) != LUA_TSTRING) {
+    luaL_error(L, "lua-coc: option %s must be a string", name);
+    return NULL;
+  } else s = lua_tostring(L, -1); /* anchored by the config table */
+  lua_pop(L, 1);
+  return s;
+}
+
+/* Seconds (may be fractional) to milliseconds, rounded up. */
+static void opt_ms(lua_State *L, int t, const char *name, long *out) {
+  lua_getfield(L, t, name);
+  if (!lua_isnil(L, -1)) {
+    lua_Number s;
+    if (lua_type(L, -1) != LUA_TNUMBER) luaL_error(L, "lua-coc: option %s must be a number of seconds", name);
+    s = lua_tonumber(L, -1) * 1000;
+    *out = s > 2e9 ? 2000000000L : s < 0 ? -1 : (long)(s + 0.999);
+  }
+  lua_pop(L, 1);
+}
+
+static void opt_int(lua_State *L, int t, const char *name, long *out) {
+  lua_getfield(L, t, name);
+  if (!lua_isnil(L, -1)) {
+    lua_Number v;
+    if (lua_type(L, -1) != LUA_TNUMBER) luaL_error(L, "lua-coc: option %s must be a number", name);
+    v = lua_tonumber(L, -1);
+    *out = v > 2e9 ? 2000000000L : v < -1 ? -1 : (long)v;
+  }
+  lua_pop(L, 1);
+}
+
+/* coc.core.client(config) -> client | nil, err */
+static int l_client_new(lua_State *L) {
+  coc_config cfg;
+  coc_error err;
+  long retries, max_response;
+  lclient *u;
+  luaL_checktype(L, 1, LUA_TTABLE);
+  lua_settop(L, 1);
+  /* the userdata and its __gc exist before the C object: nothing can leak */
+  u = lua_newuserdata(L, sizeof *u);
+  u->c = NULL;
+  luaL_getmetatable(L, COC_CLIENT_MT);
+  lua_setmetatable(L, -2);
+
+  coc_config_defaults(&cfg);
+  cfg.endpoint = opt_string(L, 1, "endpoint");
+  cfg.ak = opt_string(L, 1, "ak");
+  cfg.sk = opt_string(L, 1, "sk");
+  cfg.security_token = opt_string(L, 1, "security_token");
+  cfg.auth_token = opt_string(L, 1, "auth_token");
+  cfg.domain_id = opt_string(L, 1, "domain_id");
+  cfg.project_id = opt_string(L, 1, "project_id");
+  cfg.user_agent = opt_string(L, 1, "user_agent");
+  cfg.ca_file = opt_string(L, 1, "ca_file");
+  cfg.proxy = opt_string(L, 1, "proxy");
+  lua_getfield(L, 1, "ssl_verify");
+  if (!lua_isnil(L, -1)) {
+    if (!lua_isboolean(L, -1)) luaL_error(L, "lua-coc: option ssl_verify must be a boolean");
+    cfg.ssl_verify = lua_toboolean(L, -1);
+  }
+  lua_pop(L, 1);
+  opt_ms(L, 1, "connect_timeout", &cfg.connect_timeout_ms);
+  opt_ms(L, 1, "timeout", &cfg.timeout_ms);
+  opt_ms(L, 1, "deadline", &cfg.deadline_ms);
+  opt_ms(L, 1, "retry_base", &cfg.retry_base_ms);
+  opt_ms(L, 1, "retry_max", &cfg.retry_max_ms);
+  retries = cfg.max_retries;
+  opt_int(L, 1, "max_retries", &retries);
+  cfg.max_retries = (int)retries;
+  max_response = (long)cfg.max_response;
+  opt_int(L, 1, "max_response", &max_response);
+  cfg.max_response = max_response > 0 ? (size_t)max_response : 0;
+
+  if (!(u->c = coc_client_new(&cfg, &err))) return coc_lua_push_client_error(L, &err);
+  return 1;
+}
+
+static int l_close(lua_State *L) {
+  lclient *u = luaL_checkudata(L, 1, COC_CLIENT_MT);
+  coc_client_free(u->c);
+  u->c = NULL;
+  return 0;
+}
+
+/* ---- results ---------------------------------------------------------- */
+
+static void set_str(lua_State *L, const char *k, const char *v) {
+  lua_pushstring(L, v);
+  lua_setfield(L, -2, k);
+}
+
+static void push_prepared(lua_State *L, const coc_prepared *p) {
+  size_t i;
+  lua_createtable(L, 0, 6);
+  set_str(L, "method", p->method);
+  set_str(L, "url", p->url);
+  if (p->body) {
+    lua_pushlstring(L, p->body, p->body_len);
+    lua_setfield(L, -2, "body");
+  }
+  lua_createtable(L, 0, (int)p->nheaders);
+  for (i = 0; i < p->nheaders; i++) set_str(L, p->headers[i].name, p->headers[i].value);
+  lua_setfield(L, -2, "headers");
+  if (p->canonical_request) set_str(L, "canonical_request", p->canonical_request);
+}
+
+static int push_response(lua_State *L, const coc_response *r) {
+  lua_createtable(L, 0, 6);
+  lua_pushinteger(L, r->status);
+  lua_setfield(L, -2, "status");
+  lua_pushlstring(L, r->body, r->body_len);
+  lua_setfield(L, -2, "body");
+  set_str(L, "request_id", r->request_id);
+  set_str(L, "content_type", r->content_type);
+  lua_pushinteger(L, r->attempts);
+  lua_setfield(L, -2, "attempts");
+  lua_pushinteger(L, r->new_connections);
+  lua_setfield(L, -2, "new_connections");
+  return 1;
+}
+
+static long long opt_now(lua_State *L, int idx) {
+  if (lua_isnoneornil(L, idx)) return (long long)time(NULL);
+  return (long long)luaL_checknumber(L, idx);
+}
+
+/* The body and path of an update: validated, encoded, escaped. */
+static int update_body(lua_State *L, coc_workspace *ws) {
+  size_t len;
+  const char *id;
+  int n = coc_lua_prepare_body(L, ws, 2, 3, 4);
+  if (n) return n;
+  id = lua_tolstring(L, 2, &len); /* a valid string once validation passed */
+  coc_buf_reset(&ws->path);
+  coc_buf_adds(&ws->path, "/v2/changes/");
+  coc_uri_escape(&ws->path, id, len);
+  if (ws->path.oom) return luaL_error(L, "lua-coc: not enough memory");
+  return 0;
+}
+
+/* client:prepare_update_change(change_id, body [, opts [, now]]) -> prepared | nil, err */
+static int l_prepare_update_change(lua_State *L) {
+  lclient *u = check_client(L);
+  coc_workspace *ws = WS(L);
+  coc_prepared p;
+  coc_error err;
+  int n;
+  lua_settop(L, 5);
+  if ((n = update_body(L, ws))) return n;
+  if (coc_client_prepare(u->c, "PUT", ws->path.ptr, NULL, ws->body.ptr, ws->body.len, opt_now(L, 5), &p, &err))
+    return coc_lua_push_client_error(L, &err);
+  push_prepared(L, &p);
+  return 1;
+}
+
+/* client:update_change(change_id, body [, opts]) -> raw response | nil, err */
+static int l_update_change(lua_State *L) {
+  lclient *u = check_client(L);
+  coc_workspace *ws = WS(L);
+  coc_response r;
+  coc_error err;
+  int n;
+  lua_settop(L, 4);
+  if ((n = update_body(L, ws))) return n;
+  if (coc_client_send(u->c, "PUT", ws->path.ptr, NULL, ws->body.ptr, ws->body.len, &r, &err))
+    return coc_lua_push_client_error(L, &err);
+  return push_response(L, &r);
+}
+
+/* client:prepare(method, path [, query [, body [, now]]]) -> prepared | nil, err */
+static int l_prepare(lua_State *L) {
+  lclient *u = check_client(L);
+  size_t len = 0;
+  const char *method = luaL_checkstring(L, 2), *path = luaL_checkstring(L, 3);
+  const char *query = luaL_optstring(L, 4, NULL), *body = luaL_optlstring(L, 5, NULL, &len);
+  coc_prepared p;
+  coc_error err;
+  if (coc_client_prepare(u->c, method, path, query, body, len, opt_now(L, 6), &p, &err))
+    return coc_lua_push_client_error(L, &err);
+  push_prepared(L, &p);
+  return 1;
+}
+
+/* client:request(method, path [, query [, body]]) -> raw response | nil, err */
+static int l_request(lua_State *L) {
+  lclient *u = check_client(L);
+  size_t len = 0;
+  const char *method = luaL_checkstring(L, 2), *path = luaL_checkstring(L, 3);
+  const char *query = luaL_optstring(L, 4, NULL), *body = luaL_optlstring(L, 5, NULL, &len);
+  coc_response r;
+  coc_error err;
+  if (coc_client_send(u->c, method, path, query, body, len, &r, &err))
+    return coc_lua_push_client_error(L, &err);
+  return push_response(L, &r);
+}
+
+/* client:redact(text) -> text with every secret of this client replaced by
+ * "***": error messages from the gateway can echo what it received. */
+static int l_redact(lua_State *L) {
+  lclient *u = check_client(L);
+  size_t len, i = 0, k;
+  const char *s = luaL_checklstring(L, 2, &len);
+  const char *secrets[3];
+  luaL_Buffer b;
+  coc_client_secrets(u->c, secrets);
+  luaL_buffinit(L, &b);
+  while (i < len) {
+    for (k = 0; k < 3; k++) {
+      size_t n = secrets[k] ? strlen(secrets[k]) : 0;
+      if (n && n <= len - i && !memcmp(s + i, secrets[k], n)) {
+        luaL_addstring(&b, "***");
+        i += n;
+        break;
+      }
+    }
+    if (k == 3) luaL_addchar(&b, s[i++]);
+  }
+  luaL_pushresult(&b);
+  return 1;
+}
+
+static int l_tostring(lua_State *L) {
+  lclient *u = luaL_checkudata(L, 1, COC_CLIENT_MT);
+  lua_pushfstring(L, "coc.client (%s)", u->c ? "open" : "closed");
+  return 1;
+}
+
+static const luaL_Reg methods[] = {
+  { "update_change", l_update_change },
+  { "prepare_update_change", l_prepare_update_change },
+  { "request", l_request },
+  { "prepare", l_prepare },
+  { "redact", l_redact },
+  { "close", l_close },
+  { "__gc", l_close },
+  { "__close", l_close },
+  { "__tostring", l_tostring },
+  { NULL, NULL }
+};
+
+/* Stack: module table, workspace, workspace (consumed). */
+void coc_lua_client_open(lua_State *L) {
+  int ws = lua_gettop(L);
+  luaL_newmetatable(L, COC_CLIENT_MT);
+  lua_pushvalue(L, ws);
+  coc_setfuncs(L, methods, 1);
+  lua_pushvalue(L, -1);
+  lua_setfield(L, -2, "__index");
+  lua_pushliteral(L, "coc.client");
+  lua_setfield(L, -2, "__name");
+  lua_pop(L, 1);
+  lua_pushcclosure(L, l_client_new, 1);
+  lua_setfield(L, -3, "client");
+}
