@@ -34,4 +34,78 @@ function helpers.chars(n, ch)
   return string.rep(ch or "a", n)
 end
 
+-- ---- the local COC emulator ------------------------------------------
+
+local emulator
+
+--- The running emulator (scripts/test starts it and exports its env):
+-- its URLs and credentials, and calls to its control API.
+function helpers.emulator()
+  if emulator then return emulator end
+  local url = os.getenv("COC_EMULATOR_URL")
+  assert(url, "no emulator: run `emulator/start DIR && . DIR/env` first (scripts/test does)")
+  local http = require "socket.http"
+  local ltn12 = require "ltn12"
+  local cjson = require "cjson"
+
+  local function call(method, path, body)
+    local out = {}
+    local payload = body and cjson.encode(body) or nil
+    local _, status = http.request({
+      url = url .. "/__emulator/" .. path, method = method,
+      source = payload and ltn12.source.string(payload) or nil,
+      headers = payload and { ["content-length"] = #payload, ["content-type"] = "application/json" } or nil,
+      sink = ltn12.sink.table(out),
+    })
+    local text = table.concat(out)
+    return status, text ~= "" and cjson.decode(text) or nil
+  end
+
+  local env = function(k) return os.getenv("COC_EMULATOR_" .. k) end
+  emulator = {
+    url = url, https_url = env "HTTPS_URL", ca = env "CA",
+    unknown_ca_url = env "HTTPS_UNKNOWN_CA_URL", self_signed_url = env "HTTPS_SELF_SIGNED_URL",
+    expired_url = env "HTTPS_EXPIRED_URL", wrong_host_url = env "HTTPS_WRONG_HOST_URL",
+    ak = env "AK", sk = env "SK", tmp_ak = env "TMP_AK", tmp_sk = env "TMP_SK",
+    security_token = env "SECURITY_TOKEN", domain_id = env "DOMAIN_ID", token = env "TOKEN",
+  }
+  function emulator.reset() assert(call("POST", "reset") == 200) end
+  function emulator.fault(f) local status = call("POST", "faults", f); assert(status == 200 or status == 201) end
+  function emulator.stats() return select(2, call("GET", "stats")) end
+  function emulator.change(id)
+    local status, state = call("GET", "changes/" .. id)
+    if status == 404 then return nil end
+    return state
+  end
+  function emulator.seed(id, state) assert(call("PUT", "changes/" .. id, state) == 200) end
+  function emulator.requests(change_id)
+    return select(2, call("GET", "requests" .. (change_id and ("?change_id=" .. change_id) or "")))
+  end
+  --- A client of the emulator with AK/SK; overrides replace options.
+  function emulator.client(overrides)
+    local coc = require "coc"
+    local opts = { endpoint = url, ak = emulator.ak, sk = emulator.sk, domain_id = emulator.domain_id }
+    for k, v in pairs(overrides or {}) do opts[k] = v end
+    if opts.auth_token then opts.ak, opts.sk = nil, nil end
+    return assert(coc.new(opts))
+  end
+  return emulator
+end
+
+--- Seconds since an arbitrary point, with sub-second resolution.
+function helpers.clock()
+  return require("socket").gettime()
+end
+
+--- Every string a value holds, recursively (for secret scans).
+function helpers.strings(v, out, seen)
+  out, seen = out or {}, seen or {}
+  if type(v) == "string" then out[#out + 1] = v
+  elseif type(v) == "table" and not seen[v] then
+    seen[v] = true
+    for k, x in pairs(v) do helpers.strings(k, out, seen); helpers.strings(x, out, seen) end
+  end
+  return out
+end
+
 return helpers

@@ -1,0 +1,3 @@
+step "luacheck"
+luacheck -q .
+passed=$((passed + 1))
