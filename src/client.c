@@ -41,8 +41,8 @@ static void free_secret(char *s) {
 
 void coc_client_free(coc_client *c) {
   if (!c) return;
-  if (c->curl) curl_easy_cleanup(c->curl);
-  curl_slist_free_all(c->slist);
+  coc_http_close(c);
+  coc_signer_free(c->signer);
   free_secret(c->sk);
   free_secret(c->security_token);
   free_secret(c->auth_token);
@@ -61,7 +61,6 @@ void coc_client_free(coc_client *c) {
   coc_buf_free(&c->canonical);
   coc_buf_free(&c->signed_names);
   coc_buf_free(&c->authorization);
-  coc_buf_free(&c->response);
   free(c);
 }
 
@@ -179,6 +178,11 @@ coc_client *coc_client_new(const coc_config *cfg, coc_error *err) {
   }
   c->cfg = *cfg;
   c->sk_len = c->sk ? strlen(c->sk) : 0;
+  if (c->sk && !(c->signer = coc_signer_new(c->sk, c->sk_len))) {
+    coc_error_set(err, COC_ERR_MEMORY, "COC.MEMORY", "could not set up the signer");
+    coc_client_free(c);
+    return NULL;
+  }
   c->rng = (unsigned long long)time(NULL) ^ (unsigned long long)(size_t)c;
   if (coc_http_open(c, err)) {
     coc_client_free(c);
@@ -238,8 +242,8 @@ coc_status coc_client_prepare(coc_client *c, const char *method, const char *pat
   add_header(p, "Accept", "application/json");
   if (c->auth_token) add_header(p, "X-Auth-Token", c->auth_token);
   if (c->ak) {
-    st = coc_sign(method, c->path.ptr, c->query.len ? c->query.ptr : "", p->headers, nsigned,
-                  body, body_len, c->date, c->sk, c->sk_len, &c->canonical, &c->signed_names, signature);
+    st = coc_signer_sign(c->signer, method, c->path.ptr, c->query.len ? c->query.ptr : "", p->headers,
+                         nsigned, body, body_len, c->date, &c->canonical, &c->signed_names, signature);
     if (st != COC_OK) {
       coc_error_set(err, COC_ERR_MEMORY, "COC.MEMORY", "signing failed");
       return st;

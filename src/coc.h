@@ -23,7 +23,8 @@ typedef enum coc_status {
   COC_ENOMEM,   /* an allocation failed */
   COC_ELIMIT,   /* a document limit (nodes, depth, size) was reached */
   COC_ECONFIG,  /* a client option is wrong: see the coc_error */
-  COC_ESEND     /* the request could not be sent or answered: see the coc_error */
+  COC_ESEND,    /* the request could not be sent or answered: see the coc_error */
+  COC_ECANCELED /* a batch was stopped by its callback */
 } coc_status;
 
 /* ---- growable byte buffer -------------------------------------------- */
@@ -262,5 +263,29 @@ coc_status coc_client_prepare(coc_client *c, const char *method, const char *pat
 coc_status coc_client_send(coc_client *c, const char *method, const char *path,
                            const char *query, const char *body, size_t body_len,
                            coc_response *out, coc_error *err);
+
+/* ---- many requests at once (libcurl's multi interface) ---------------- */
+
+typedef struct coc_batch_item {
+  const char *method;
+  const char *path;
+  const char *query; /* may be NULL */
+  const char *body;  /* must stay valid until the batch returns */
+  size_t body_len;
+} coc_batch_item;
+
+/* Called once per item as it finishes, in completion order. st is COC_OK
+ * (res holds the answer, valid only during the call) or COC_ESEND (err).
+ * A non-zero return cancels the items not yet finished. */
+typedef int (*coc_batch_done)(void *ud, size_t index, coc_status st,
+                              const coc_response *res, const coc_error *err);
+
+/* Sends n items with up to concurrency in flight, each retried and timed
+ * as a single send would be. Connections are kept for the next batch.
+ * COC_OK once every item was reported; COC_ECANCELED; COC_ENOMEM. */
+coc_status coc_client_send_batch(coc_client *c, const coc_batch_item *items, size_t n,
+                                 int concurrency, coc_batch_done done, void *ud);
+
+#define COC_MAX_CONCURRENCY 256
 
 #endif

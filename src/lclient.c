@@ -266,6 +266,156 @@ static int l_redact(lua_State *L) {
   return 1;
 }
 
+/* ---- batches ------------------------------------------------------------ */
+
+typedef struct batch_ctx {
+  lua_State *L;
+  int on_item;        /* stack index of the Lua callback */
+  int errslot;        /* stack index where a callback error is kept */
+  size_t index;       /* the item being reported */
+  coc_status st;
+  const coc_response *res;
+  const coc_error *err;
+} batch_ctx;
+
+/* Runs under lua_pcall: a Lua error (even out of memory) must not unwind
+ * through libcurl's frames. Calls on_item(i, raw) or on_item(i, nil, err). */
+static int report_item(lua_State *L) {
+  batch_ctx *b = lua_touserdata(L, 2);
+  lua_pushvalue(L, 1); /* on_item */
+  lua_pushinteger(L, (lua_Integer)b->index + 1);
+  if (b->st == COC_OK) {
+    push_response(L, b->res);
+    lua_call(L, 2, 0);
+  } else {
+    lua_pushnil(L);
+    coc_lua_push_client_error(L, b->err);
+    lua_remove(L, -2); /* the nil that push_client_error put first */
+    lua_call(L, 3, 0);
+  }
+  return 0;
+}
+
+static int batch_done(void *ud, size_t index, coc_status st, const coc_response *res, const coc_error *err) {
+  batch_ctx *b = ud;
+  lua_State *L = b->L;
+  b->index = index;
+  b->st = st;
+  b->res = res;
+  b->err = err;
+  lua_pushcfunction(L, report_item);
+  lua_pushvalue(L, b->on_item);
+  lua_pushlightuserdata(L, b);
+  if (lua_pcall(L, 2, 0, 0) != 0) {
+    lua_replace(L, b->errslot);
+    return 1; /* cancel the rest */
+  }
+  return 0;
+}
+
+/* Appends the problems of one invalid item to the batch's validation error
+ * (at the stack top), paths prefixed with the item: list[3].change_id. */
+static void add_item_problems(lua_State *L, coc_report *r, size_t item, size_t *count) {
+  size_t i, n = coc_report_count(r);
+  coc_issue is;
+  lua_getfield(L, -1, "errors");
+  for (i = 0; i < n && *count < COC_MAX_ISSUES; i++) {
+    if (coc_report_get(r, i, &is)) break;
+    lua_createtable(L, 0, 3);
+    lua_pushfstring(L, "list[%d].%s", (int)item, is.path);
+    lua_setfield(L, -2, "path");
+    set_str(L, "rule", is.rule);
+    set_str(L, "message", is.message);
+    lua_rawseti(L, -2, (int)++*count);
+  }
+  lua_pop(L, 1);
+}
+
+/* client:update_changes(list, concurrency, on_item [, opts]) -> true | nil, err
+ * Every item ({change_id, body} or {change_id = , body = }) is validated
+ * and encoded before any is sent. */
+static int l_update_changes(lua_State *L) {
+  lclient *u = check_client(L);
+  coc_workspace *ws = WS(L);
+  size_t n, i, problems = 0;
+  int concurrency = (int)luaL_checkinteger(L, 3), strings, base;
+  coc_batch_item *items;
+  batch_ctx b;
+  coc_status st;
+  luaL_checktype(L, 2, LUA_TTABLE);
+  luaL_checktype(L, 4, LUA_TFUNCTION);
+  lua_settop(L, 5);
+  n = coc_rawlen(L, 2);
+  luaL_argcheck(L, concurrency >= 1 && concurrency <= COC_MAX_CONCURRENCY, 3, "concurrency must be in 1..256");
+  /* items live in a userdata and their strings in a table: the GC frees
+   * both whatever happens */
+  items = lua_newuserdata(L, (n ? n : 1) * sizeof *items);
+  lua_createtable(L, (int)(2 * n), 0);
+  strings = lua_gettop(L);
+  lua_pushnil(L); /* errslot */
+  lua_pushnil(L); /* the validation error, once there is one */
+  base = lua_gettop(L);
+  for (i = 0; i < n; i++) {
+    int r;
+    lua_rawgeti(L, 2, (int)i + 1);
+    if (!lua_istable(L, -1)) return luaL_argerror(L, 2, "each item must be a table {change_id, body}");
+    lua_rawgeti(L, -1, 1);
+    if (lua_isnil(L, -1)) { lua_pop(L, 1); lua_getfield(L, -1, "change_id"); }
+    lua_rawgeti(L, -2, 2);
+    if (lua_isnil(L, -1)) { lua_pop(L, 1); lua_getfield(L, -2, "body"); }
+    /* stack: ... item change_id body; a validation error is pushed as nil, err */
+    r = coc_lua_prepare_body(L, ws, base + 2, base + 3, 5);
+    if (r) {
+      if (lua_isnil(L, base)) {
+        lua_createtable(L, 0, 4);
+        set_str(L, "kind", "validation");
+        set_str(L, "code", "COC.VALIDATION");
+        lua_newtable(L);
+        lua_setfield(L, -2, "errors");
+        luaL_getmetatable(L, COC_ERROR_MT);
+        lua_setmetatable(L, -2);
+        lua_replace(L, base);
+      }
+      lua_pushvalue(L, base);
+      add_item_problems(L, ws->report, i + 1, &problems);
+      lua_pop(L, 1 + r);
+    } else if (lua_isnil(L, base)) {
+      const char *id = lua_tostring(L, base + 2);
+      lua_pushlstring(L, ws->body.ptr, ws->body.len);
+      items[i].body = lua_tostring(L, -1);
+      items[i].body_len = ws->body.len;
+      lua_rawseti(L, strings, (int)(2 * i + 1));
+      coc_buf_reset(&ws->path);
+      coc_buf_adds(&ws->path, "/v2/changes/");
+      coc_uri_escape(&ws->path, id, strlen(id));
+      lua_pushlstring(L, ws->path.ptr, ws->path.len);
+      items[i].path = lua_tostring(L, -1);
+      lua_rawseti(L, strings, (int)(2 * i + 2));
+      items[i].method = "PUT";
+      items[i].query = NULL;
+    }
+    lua_settop(L, base);
+  }
+  if (!lua_isnil(L, base)) {
+    lua_pushfstring(L, "%d problems in the list; nothing was sent", (int)problems);
+    lua_setfield(L, base, "message");
+    lua_pushnil(L);
+    lua_pushvalue(L, base);
+    return 2;
+  }
+  b.L = L;
+  b.on_item = 4;
+  b.errslot = base - 1;
+  st = coc_client_send_batch(u->c, items, n, concurrency, batch_done, &b);
+  if (st == COC_ECANCELED) { /* re-raise the callback's error, now that libcurl is done */
+    lua_pushvalue(L, b.errslot);
+    return lua_error(L);
+  }
+  if (st != COC_OK) return luaL_error(L, "lua-coc: not enough memory for the batch");
+  lua_pushboolean(L, 1);
+  return 1;
+}
+
 static int l_tostring(lua_State *L) {
   lclient *u = luaL_checkudata(L, 1, COC_CLIENT_MT);
   lua_pushfstring(L, "coc.client (%s)", u->c ? "open" : "closed");
@@ -277,6 +427,7 @@ static const luaL_Reg methods[] = {
   { "prepare_update_change", l_prepare_update_change },
   { "request", l_request },
   { "prepare", l_prepare },
+  { "update_changes", l_update_changes },
   { "redact", l_redact },
   { "close", l_close },
   { "__gc", l_close },

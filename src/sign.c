@@ -1,14 +1,33 @@
 /* SDK-HMAC-SHA256, the Huawei Cloud API gateway's AK/SK signature, with
  * OpenSSL's libcrypto doing the hashing. */
 #include <ctype.h>
+#include <pthread.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
+#include <openssl/core_names.h>
+#include <openssl/crypto.h>
 #include <openssl/evp.h>
-#include <openssl/hmac.h>
 
-#include "coc.h"
+#include "client.h"
+
+/* OpenSSL 3 looks algorithms up by name on every implicit use; fetching
+ * them once is most of what makes signing cheap. */
+static EVP_MD *sha256;
+static EVP_MAC *hmac;
+static pthread_once_t fetch_once = PTHREAD_ONCE_INIT;
+
+static void fetch(void) {
+  sha256 = EVP_MD_fetch(NULL, "SHA256", NULL);
+  hmac = EVP_MAC_fetch(NULL, "HMAC", NULL);
+}
+
+struct coc_signer {
+  EVP_MD_CTX *md;
+  EVP_MAC_CTX *mac; /* keyed once with the SK */
+};
 
 static void to_hex(const unsigned char *in, size_t n, char *out) {
   static const char hex[] = "0123456789abcdef";
@@ -20,12 +39,46 @@ static void to_hex(const unsigned char *in, size_t n, char *out) {
   out[2 * n] = '\0';
 }
 
-int coc_sha256_hex(const void *data, size_t len, char out[65]) {
+static int digest_hex(EVP_MD_CTX *ctx, const void *data, size_t len, char out[65]) {
   unsigned char md[EVP_MAX_MD_SIZE];
   unsigned int mdlen = 0;
-  if (!EVP_Digest(data, len, md, &mdlen, EVP_sha256(), NULL)) return -1;
+  if (!EVP_DigestInit_ex2(ctx, sha256, NULL) || !EVP_DigestUpdate(ctx, data, len) ||
+      !EVP_DigestFinal_ex(ctx, md, &mdlen))
+    return -1;
   to_hex(md, mdlen, out);
   return 0;
+}
+
+int coc_sha256_hex(const void *data, size_t len, char out[65]) {
+  EVP_MD_CTX *ctx;
+  int rc;
+  pthread_once(&fetch_once, fetch);
+  if (!sha256 || !(ctx = EVP_MD_CTX_new())) return -1;
+  rc = digest_hex(ctx, data, len, out);
+  EVP_MD_CTX_free(ctx);
+  return rc;
+}
+
+void coc_signer_free(coc_signer *s) {
+  if (!s) return;
+  EVP_MD_CTX_free(s->md);
+  EVP_MAC_CTX_free(s->mac); /* OpenSSL wipes the key */
+  free(s);
+}
+
+coc_signer *coc_signer_new(const char *sk, size_t sk_len) {
+  OSSL_PARAM params[2];
+  coc_signer *s;
+  pthread_once(&fetch_once, fetch);
+  if (!sha256 || !hmac || !(s = calloc(1, sizeof *s))) return NULL;
+  params[0] = OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, (char *)"SHA256", 0);
+  params[1] = OSSL_PARAM_construct_end();
+  if (!(s->md = EVP_MD_CTX_new()) || !(s->mac = EVP_MAC_CTX_new(hmac)) ||
+      !EVP_MAC_init(s->mac, (const unsigned char *)sk, sk_len, params)) {
+    coc_signer_free(s);
+    return NULL;
+  }
+  return s;
 }
 
 void coc_sdk_date(long long unix_time, char out[17]) {
@@ -55,15 +108,14 @@ static void add_trimmed(coc_buf *b, const char *s) {
   coc_buf_add(b, s, len);
 }
 
-coc_status coc_sign(const char *method, const char *path, const char *query,
-                    const coc_header *headers, size_t nheaders,
-                    const char *body, size_t body_len, const char *sdk_date,
-                    const char *sk, size_t sk_len,
-                    coc_buf *canonical, coc_buf *signed_names, char signature[65]) {
-  size_t order[COC_MAX_SIGNED_HEADERS], i, j, plen = strlen(path);
-  char hash[65];
+coc_status coc_signer_sign(coc_signer *s, const char *method, const char *path, const char *query,
+                           const coc_header *headers, size_t nheaders,
+                           const char *body, size_t body_len, const char *sdk_date,
+                           coc_buf *canonical, coc_buf *signed_names, char signature[65]) {
+  size_t order[COC_MAX_SIGNED_HEADERS], i, j, plen = strlen(path), maclen = 0;
+  char hash[65], text[sizeof COC_SIGN_ALGORITHM + 1 + 16 + 1 + 64 + 1];
   unsigned char mac[EVP_MAX_MD_SIZE];
-  unsigned int maclen = 0;
+  int n;
 
   if (nheaders > COC_MAX_SIGNED_HEADERS) return COC_ECONFIG;
   for (i = 0; i < nheaders; i++) { /* insertion sort: a handful of headers */
@@ -93,19 +145,32 @@ coc_status coc_sign(const char *method, const char *path, const char *query,
   coc_buf_addc(canonical, '\n');
   coc_buf_add(canonical, signed_names->ptr, signed_names->len);
   coc_buf_addc(canonical, '\n');
-  if (coc_sha256_hex(body ? body : "", body_len, hash)) return COC_ENOMEM;
+  if (digest_hex(s->md, body ? body : "", body_len, hash)) return COC_ENOMEM;
   coc_buf_add(canonical, hash, 64);
   if (canonical->oom || signed_names->oom) return COC_ENOMEM;
 
   /* string to sign: algorithm, date, hash of the canonical request */
-  if (coc_sha256_hex(canonical->ptr, canonical->len, hash)) return COC_ENOMEM;
-  {
-    char text[sizeof COC_SIGN_ALGORITHM + 1 + 16 + 1 + 64 + 1];
-    int n = snprintf(text, sizeof text, "%s\n%s\n%s", COC_SIGN_ALGORITHM, sdk_date, hash);
-    if (n < 0 || (size_t)n >= sizeof text) return COC_ECONFIG; /* a malformed date */
-    if (!HMAC(EVP_sha256(), sk, (int)sk_len, (const unsigned char *)text, (size_t)n, mac, &maclen))
-      return COC_ENOMEM;
-  }
+  if (digest_hex(s->md, canonical->ptr, canonical->len, hash)) return COC_ENOMEM;
+  n = snprintf(text, sizeof text, "%s\n%s\n%s", COC_SIGN_ALGORITHM, sdk_date, hash);
+  if (n < 0 || (size_t)n >= sizeof text) return COC_ECONFIG; /* a malformed date */
+  /* a NULL key restarts the MAC with the key it already holds */
+  if (!EVP_MAC_init(s->mac, NULL, 0, NULL) || !EVP_MAC_update(s->mac, (const unsigned char *)text, (size_t)n) ||
+      !EVP_MAC_final(s->mac, mac, &maclen, sizeof mac))
+    return COC_ENOMEM;
   to_hex(mac, maclen, signature);
   return COC_OK;
+}
+
+coc_status coc_sign(const char *method, const char *path, const char *query,
+                    const coc_header *headers, size_t nheaders,
+                    const char *body, size_t body_len, const char *sdk_date,
+                    const char *sk, size_t sk_len,
+                    coc_buf *canonical, coc_buf *signed_names, char signature[65]) {
+  coc_signer *s = coc_signer_new(sk, sk_len);
+  coc_status st;
+  if (!s) return COC_ENOMEM;
+  st = coc_signer_sign(s, method, path, query, headers, nheaders, body, body_len, sdk_date,
+                       canonical, signed_names, signature);
+  coc_signer_free(s);
+  return st;
 }

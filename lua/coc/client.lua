@@ -67,6 +67,35 @@ function Client:request(method, path, body, opts)
   return response.classify(raw, self:_redactor(), true)
 end
 
+--- Updates many change tickets at once, over up to `concurrency`
+-- connections (libcurl's multi interface in the core; no Lua threads).
+-- Every item is validated before any is sent; results come back in input
+-- order; one failure never loses the others' results; each item is retried
+-- as configured.
+-- @tparam table list items `{change_id, body}` (or `{change_id = , body = }`)
+-- @tparam[opt] table opts `concurrency` (default 8, at most 256),
+--   `on_progress = function(done, total, index, outcome)`, `unknown_fields`
+-- @return a list of outcomes `{ok = true, result = ...}` or
+--   `{ok = false, err = ...}`, and a summary `{succeeded = n, failed = m}`;
+--   or `nil` and a validation error naming each bad item (`list[3].comment`)
+function Client:update_changes(list, opts)
+  opts = opts or {}
+  local outcomes, summary = {}, { succeeded = 0, failed = 0 }
+  local total, done = #list, 0
+  local redact, on_progress = self:_redactor(), opts.on_progress
+  local ok, err = self._c:update_changes(list, opts.concurrency or 8, function(i, raw, terr)
+    local res, e = nil, terr
+    if raw then res, e = response.classify(raw, redact) end
+    local outcome = res and { ok = true, result = res } or { ok = false, err = e }
+    outcomes[i] = outcome
+    summary[res and "succeeded" or "failed"] = summary[res and "succeeded" or "failed"] + 1
+    done = done + 1
+    if on_progress then on_progress(done, total, i, outcome) end
+  end, opts)
+  if not ok then return nil, err end
+  return outcomes, summary
+end
+
 --- Closes the connection; the client can't be used afterwards. Idempotent.
 function Client:close()
   self._c:close()
