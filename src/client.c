@@ -231,7 +231,10 @@ coc_status coc_client_prepare(coc_client *c, const char *method, const char *pat
   add_header(p, "Host", c->host);
   if (body) add_header(p, "Content-Type", CONTENT_TYPE);
   if (c->ak) {
-    coc_sdk_date(now, c->date);
+    if (now != c->date_time || !c->date[0]) { /* strftime once a second, not per call */
+      coc_sdk_date(now, c->date);
+      c->date_time = now;
+    }
     add_header(p, "X-Sdk-Date", c->date);
   }
   if (c->domain_id) add_header(p, "X-Domain-Id", c->domain_id);

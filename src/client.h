@@ -52,6 +52,7 @@ struct coc_client {
   /* the request being prepared */
   coc_buf url, path, query, canonical, signed_names, authorization;
   char date[17];
+  long long date_time;
 
   /* the transport */
   coc_slot main;     /* single calls */

@@ -20,6 +20,31 @@ struct coc_node {
   } u;
 };
 
+#include <string.h>
+
+/* Appends on the hot path: inline when the buffer has room, the checked
+ * functions of buf.c otherwise (which also set the sticky oom flag). */
+static inline void buf_putc(coc_buf *b, char c) {
+  if (b->len + 1 < b->cap) {
+    b->ptr[b->len++] = c;
+    b->ptr[b->len] = '\0';
+  } else {
+    coc_buf_addc(b, c);
+  }
+}
+
+static inline void buf_put(coc_buf *b, const void *p, size_t n) {
+  if (b->len + n < b->cap) {
+    memcpy(b->ptr + b->len, p, n);
+    b->len += n;
+    b->ptr[b->len] = '\0';
+  } else {
+    coc_buf_add(b, p, n);
+  }
+}
+
+static inline void buf_puts(coc_buf *b, const char *s) { buf_put(b, s, strlen(s)); }
+
 /* ---- the model: Tables 1-5 of the reference as data ------------------- */
 
 typedef enum coc_kind { COC_K_STRING, COC_K_BOOL, COC_K_INT, COC_K_OBJECT, COC_K_ARRAY } coc_kind;
@@ -28,6 +53,7 @@ typedef struct coc_schema coc_schema;
 
 typedef struct coc_field {
   const char *name;
+  size_t name_len;
   coc_kind kind;
   long min_chars, max_chars;        /* strings */
   const char *const *choices;       /* strings: NULL-terminated enum or NULL */

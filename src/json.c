@@ -14,15 +14,34 @@ typedef struct ectx {
 
 static const char hex[] = "0123456789abcdef";
 
+/* Bytes that JSON strings must escape: controls, '"' and '\\'. */
+static const unsigned char needs_escape[256] = {
+  1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+  0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+  0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0,
+};
+
+#define ONES 0x0101010101010101ull
+#define HIGHS 0x8080808080808080ull
+/* Eight bytes at a time: whether any is below 0x20, '"' or '\\'. */
+static int chunk_needs_escape(const char *p) {
+  unsigned long long v, q, bs;
+  memcpy(&v, p, 8);
+  q = v ^ (ONES * '"');
+  bs = v ^ (ONES * '\\');
+  return (((v - ONES * 0x20) & ~v) | ((q - ONES) & ~q) | ((bs - ONES) & ~bs)) & HIGHS ? 1 : 0;
+}
+
 static void put_string(coc_buf *b, const char *s, size_t len) {
-  size_t i, run = 0;
-  coc_buf_addc(b, '"');
-  for (i = 0; i < len; i++) {
+  size_t i = 0, run = 0;
+  buf_putc(b, '"');
+  while (i + 8 <= len && !chunk_needs_escape(s + i)) i += 8; /* the common case: nothing to escape */
+  for (; i < len; i++) {
     unsigned char ch = (unsigned char)s[i];
     const char *esc = NULL;
     char u[6];
-    if (ch >= 0x20 && ch != '"' && ch != '\\') continue;
-    coc_buf_add(b, s + run, i - run); /* the safe bytes before this one */
+    if (!needs_escape[ch]) continue;
+    buf_put(b, s + run, i - run); /* the safe bytes before this one */
     run = i + 1;
     switch (ch) {
     case '"': esc = "\\\""; break;
@@ -36,12 +55,25 @@ static void put_string(coc_buf *b, const char *s, size_t len) {
       memcpy(u, "\\u00", 4);
       u[4] = hex[ch >> 4];
       u[5] = hex[ch & 15];
-      coc_buf_add(b, u, 6);
+      buf_put(b, u, 6);
     }
-    if (esc) coc_buf_adds(b, esc);
+    if (esc) buf_put(b, esc, 2);
   }
-  coc_buf_add(b, s + run, len - run);
-  coc_buf_addc(b, '"');
+  buf_put(b, s + run, len - run);
+  buf_putc(b, '"');
+}
+
+/* Integers without printf: this runs for every number of every body. */
+static void put_int(coc_buf *b, long long v) {
+  char num[24];
+  size_t i = sizeof num;
+  unsigned long long u = v < 0 ? 0ull - (unsigned long long)v : (unsigned long long)v;
+  do {
+    num[--i] = (char)('0' + u % 10);
+    u /= 10;
+  } while (u);
+  if (v < 0) num[--i] = '-';
+  buf_put(b, num + i, sizeof num - i);
 }
 
 /* Shortest of %.15g..%.17g that reads back exactly; '.' whatever the locale. */
@@ -55,16 +87,16 @@ static void put_double(coc_buf *b, double v) {
   }
   for (p = num; *p; p++)
     if (*p == ',') *p = '.';
-  coc_buf_adds(b, num);
+  buf_puts(b, num);
 }
 
 static void put_value(ectx *c, const coc_node *n, const coc_field *f);
 
 static void put_member(ectx *c, const coc_node *m, const coc_field *f, int *first) {
-  if (!*first) coc_buf_addc(c->out, ',');
+  if (!*first) buf_putc(c->out, ',');
   *first = 0;
   put_string(c->out, m->key, m->key_len);
-  coc_buf_addc(c->out, ':');
+  buf_putc(c->out, ':');
   put_value(c, m, f);
 }
 
@@ -73,41 +105,37 @@ static void put_member(ectx *c, const coc_node *m, const coc_field *f, int *firs
 static void put_object(ectx *c, const coc_node *n, const coc_schema *s) {
   const coc_node *m;
   int first = 1;
-  coc_buf_addc(c->out, '{');
+  buf_putc(c->out, '{');
   for (m = n->u.kids.head; m; m = m->next) {
     if (m->field >= 0) put_member(c, m, &s->fields[m->field], &first);
     else if (m->field == -1 && (!s || c->unknown == COC_UNKNOWN_KEEP)) put_member(c, m, NULL, &first);
   }
-  coc_buf_addc(c->out, '}');
+  buf_putc(c->out, '}');
 }
 
 static void put_value(ectx *c, const coc_node *n, const coc_field *f) {
-  char num[32];
   const coc_node *k;
   switch (n->type) {
-  case COC_NULL: coc_buf_add(c->out, "null", 4); return;
-  case COC_BOOL: coc_buf_adds(c->out, n->u.boolean ? "true" : "false"); return;
-  case COC_INT:
-    snprintf(num, sizeof num, "%lld", n->u.integer);
-    coc_buf_adds(c->out, num);
-    return;
+  case COC_NULL: buf_put(c->out, "null", 4); return;
+  case COC_BOOL: buf_puts(c->out, n->u.boolean ? "true" : "false"); return;
+  case COC_INT: put_int(c->out, n->u.integer); return;
   case COC_DOUBLE: put_double(c->out, n->u.number); return;
   case COC_STRING: put_string(c->out, n->u.str.ptr, n->u.str.len); return;
   case COC_EMPTY: /* a known array stays an array; anything else is {} like cjson */
-    coc_buf_adds(c->out, f && f->kind == COC_K_ARRAY ? "[]" : "{}");
+    buf_puts(c->out, f && f->kind == COC_K_ARRAY ? "[]" : "{}");
     return;
   case COC_ARRAY: {
-    coc_field item = { "", COC_K_OBJECT, 0, 0, NULL, 0, 0, f ? f->object : NULL };
-    coc_buf_addc(c->out, '[');
+    coc_field item = { "", 0, COC_K_OBJECT, 0, 0, NULL, 0, 0, f ? f->object : NULL };
+    buf_putc(c->out, '[');
     for (k = n->u.kids.head; k; k = k->next) {
-      if (k != n->u.kids.head) coc_buf_addc(c->out, ',');
+      if (k != n->u.kids.head) buf_putc(c->out, ',');
       put_value(c, k, f ? &item : NULL);
     }
-    coc_buf_addc(c->out, ']');
+    buf_putc(c->out, ']');
     return;
   }
   case COC_OBJECT: put_object(c, n, f ? f->object : NULL); return;
-  case COC_INVALID: coc_buf_add(c->out, "null", 4); return; /* unreachable after validation */
+  case COC_INVALID: buf_put(c->out, "null", 4); return; /* unreachable after validation */
   }
 }
 

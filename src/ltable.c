@@ -39,6 +39,38 @@ static int is_index(lua_State *L, int idx, double *out) {
   return k >= 1 && k == floor(k) && k < 9007199254740992.0;
 }
 
+/* The common case in one pass: a table whose keys are all strings. Returns
+ * 0, having built nothing useful, when another key turns up, so the caller
+ * classifies the table the slow way. */
+static int build_object(builder *b, int idx, coc_node *n, const void *self) {
+  lua_State *L = b->L;
+  int any = 0;
+  coc_node_set_object(n);
+  b->stack[b->depth++] = self;
+  lua_pushnil(L);
+  while (lua_next(L, idx)) {
+    size_t len;
+    const char *key;
+    coc_node *child;
+    if (lua_type(L, -2) != LUA_TSTRING) {
+      lua_pop(L, 2);
+      b->depth--;
+      return 0;
+    }
+    any = 1;
+    key = lua_tolstring(L, -2, &len); /* a string already: no conversion */
+    if (!(child = coc_object_add(b->doc, n, key, len))) {
+      lua_pop(L, 2);
+      break;
+    }
+    build(b, lua_gettop(L), child);
+    lua_pop(L, 1);
+  }
+  b->depth--;
+  if (!any) coc_node_set_empty(n);
+  return 1;
+}
+
 static void build_table(builder *b, int idx, coc_node *n) {
   lua_State *L = b->L;
   const void *self = lua_topointer(L, idx);
@@ -62,6 +94,7 @@ static void build_table(builder *b, int idx, coc_node *n) {
     is_array_mt = lua_rawequal(L, -1, b->array_mt);
     lua_pop(L, 1);
   }
+  if (!is_array_mt && coc_rawlen(L, idx) == 0 && build_object(b, idx, n, self)) return;
   lua_pushnil(L);
   while (lua_next(L, idx)) {
     int kt = lua_type(L, -2);

@@ -2,11 +2,11 @@
  * rule the validator enforces comes from these tables and nowhere else. */
 #include "internal.h"
 
-#define STR(name, lo, hi, choices) { name, COC_K_STRING, lo, hi, choices, 0, 0, NULL }
-#define BOOL(name) { name, COC_K_BOOL, 0, 0, NULL, 0, 0, NULL }
-#define INT(name, lo, hi) { name, COC_K_INT, 0, 0, NULL, lo, hi, NULL }
-#define OBJ(name, schema) { name, COC_K_OBJECT, 0, 0, NULL, 0, 0, &schema }
-#define ARR(name, schema) { name, COC_K_ARRAY, 0, 0, NULL, 0, 0, &schema }
+#define STR(name, lo, hi, choices) { name, sizeof(name) - 1, COC_K_STRING, lo, hi, choices, 0, 0, NULL }
+#define BOOL(name) { name, sizeof(name) - 1, COC_K_BOOL, 0, 0, NULL, 0, 0, NULL }
+#define INT(name, lo, hi) { name, sizeof(name) - 1, COC_K_INT, 0, 0, NULL, lo, hi, NULL }
+#define OBJ(name, schema) { name, sizeof(name) - 1, COC_K_OBJECT, 0, 0, NULL, 0, 0, &schema }
+#define ARR(name, schema) { name, sizeof(name) - 1, COC_K_ARRAY, 0, 0, NULL, 0, 0, &schema }
 #define COUNT(a) (sizeof(a) / sizeof((a)[0]))
 
 /* Table 3 */

@@ -12,6 +12,7 @@
 #include <openssl/evp.h>
 
 #include "client.h"
+#include "internal.h"
 
 /* OpenSSL 3 looks algorithms up by name on every implicit use; fetching
  * them once is most of what makes signing cheap. */
@@ -96,16 +97,23 @@ static int name_cmp(const char *a, const char *b) {
   }
 }
 
+/* Header names are ASCII: lowercased in place after one copy. */
 static void add_lower(coc_buf *b, const char *s) {
-  for (; *s; s++) coc_buf_addc(b, (char)tolower((unsigned char)*s));
+  size_t start = b->len, i;
+  buf_puts(b, s);
+  if (b->oom) return;
+  for (i = start; i < b->len; i++)
+    if (b->ptr[i] >= 'A' && b->ptr[i] <= 'Z') b->ptr[i] = (char)(b->ptr[i] - 'A' + 'a');
 }
+
+static int space(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\v' || c == '\f'; }
 
 /* The value with leading and trailing white space trimmed. */
 static void add_trimmed(coc_buf *b, const char *s) {
   size_t len = strlen(s);
-  while (len && isspace((unsigned char)*s)) s++, len--;
-  while (len && isspace((unsigned char)s[len - 1])) len--;
-  coc_buf_add(b, s, len);
+  while (len && space(*s)) s++, len--;
+  while (len && space(s[len - 1])) len--;
+  buf_put(b, s, len);
 }
 
 coc_status coc_signer_sign(coc_signer *s, const char *method, const char *path, const char *query,
@@ -126,33 +134,38 @@ coc_status coc_signer_sign(coc_signer *s, const char *method, const char *path, 
 
   coc_buf_reset(canonical);
   coc_buf_reset(signed_names);
-  coc_buf_adds(canonical, method);
-  coc_buf_addc(canonical, '\n');
-  coc_buf_add(canonical, path, plen);
-  if (plen == 0 || path[plen - 1] != '/') coc_buf_addc(canonical, '/');
-  coc_buf_addc(canonical, '\n');
-  coc_buf_adds(canonical, query ? query : "");
-  coc_buf_addc(canonical, '\n');
+  buf_puts(canonical, method);
+  buf_putc(canonical, '\n');
+  buf_put(canonical, path, plen);
+  if (plen == 0 || path[plen - 1] != '/') buf_putc(canonical, '/');
+  buf_putc(canonical, '\n');
+  buf_puts(canonical, query ? query : "");
+  buf_putc(canonical, '\n');
   for (i = 0; i < nheaders; i++) {
     const coc_header *h = &headers[order[i]];
     add_lower(canonical, h->name);
-    coc_buf_addc(canonical, ':');
+    buf_putc(canonical, ':');
     add_trimmed(canonical, h->value);
-    coc_buf_addc(canonical, '\n');
-    if (i) coc_buf_addc(signed_names, ';');
+    buf_putc(canonical, '\n');
+    if (i) buf_putc(signed_names, ';');
     add_lower(signed_names, h->name);
   }
-  coc_buf_addc(canonical, '\n');
-  coc_buf_add(canonical, signed_names->ptr, signed_names->len);
-  coc_buf_addc(canonical, '\n');
+  buf_putc(canonical, '\n');
+  buf_put(canonical, signed_names->ptr, signed_names->len);
+  buf_putc(canonical, '\n');
   if (digest_hex(s->md, body ? body : "", body_len, hash)) return COC_ENOMEM;
-  coc_buf_add(canonical, hash, 64);
+  buf_put(canonical, hash, 64);
   if (canonical->oom || signed_names->oom) return COC_ENOMEM;
 
   /* string to sign: algorithm, date, hash of the canonical request */
   if (digest_hex(s->md, canonical->ptr, canonical->len, hash)) return COC_ENOMEM;
-  n = snprintf(text, sizeof text, "%s\n%s\n%s", COC_SIGN_ALGORITHM, sdk_date, hash);
-  if (n < 0 || (size_t)n >= sizeof text) return COC_ECONFIG; /* a malformed date */
+  if (strlen(sdk_date) != 16) return COC_ECONFIG;
+  n = sizeof COC_SIGN_ALGORITHM - 1;
+  memcpy(text, COC_SIGN_ALGORITHM "\n", (size_t)n + 1);
+  memcpy(text + n + 1, sdk_date, 16);
+  text[n + 17] = '\n';
+  memcpy(text + n + 18, hash, 64);
+  n += 18 + 64;
   /* a NULL key restarts the MAC with the key it already holds */
   if (!EVP_MAC_init(s->mac, NULL, 0, NULL) || !EVP_MAC_update(s->mac, (const unsigned char *)text, (size_t)n) ||
       !EVP_MAC_final(s->mac, mac, &maclen, sizeof mac))

@@ -57,6 +57,11 @@ static void reescape(coc_buf *out, const char *s, size_t len) {
 
 coc_status coc_uri_canonical_path(coc_buf *out, const char *path, size_t len) {
   size_t i = 0;
+  /* already canonical when it is only unreserved characters and slashes:
+   * the usual case, as the update path is built escaped */
+  for (i = 0; i < len && (unreserved((unsigned char)path[i]) || path[i] == '/'); i++) {}
+  if (i == len && len && path[0] == '/') return coc_buf_add(out, path, len) ? COC_ENOMEM : COC_OK;
+  i = 0;
   if (len == 0 || path[0] != '/') coc_buf_addc(out, '/');
   while (i < len) {
     const char *slash = memchr(path + i, '/', len - i);

@@ -1,4 +1,6 @@
 /* UTF-8 checking and counting: lengths in the reference are characters. */
+#include <string.h>
+
 #include "coc.h"
 
 /* Strict per RFC 3629: no overlongs, no surrogates, nothing above U+10FFFF. */
@@ -10,7 +12,17 @@ long coc_utf8_len(const char *str, size_t len, size_t *bad) {
     unsigned c = s[i];
     size_t need;
     unsigned lo = 0x80, hi = 0xBF;
-    if (c < 0x80) { i++; chars++; continue; }
+    if (c < 0x80) {
+      unsigned long long v;
+      if (i + 8 <= len && (memcpy(&v, s + i, 8), !(v & 0x8080808080808080ull))) {
+        i += 8; /* eight ASCII characters at once */
+        chars += 8;
+      } else {
+        i++;
+        chars++;
+      }
+      continue;
+    }
     if (c >= 0xC2 && c <= 0xDF) need = 1;
     else if (c >= 0xE0 && c <= 0xEF) {
       need = 2;

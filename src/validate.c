@@ -10,22 +10,34 @@
 
 #define PATH_MAX_LEN 1024
 
+#define MAX_FRAMES (2 * COC_MAX_DEPTH + 8)
+
+typedef struct frame {
+  const char *key; /* NULL for an array index */
+  size_t len;      /* key length, or the 1-based index */
+} frame;
+
 typedef struct vctx {
   coc_report *report;
   coc_unknown_policy unknown;
-  char path[PATH_MAX_LEN];
-  size_t len;
+  frame frames[MAX_FRAMES];
+  size_t depth;
   size_t bytes; /* lower bound of the encoded size */
   coc_status status;
 } vctx;
 
+static void render_frame(char *out, size_t outsz, size_t *o, const frame *f);
+
 static void problem(vctx *c, const char *rule, const char *fmt, ...) {
-  char msg[512];
+  char msg[512], path[PATH_MAX_LEN];
+  size_t i, o = 0;
   va_list ap;
   va_start(ap, fmt);
   vsnprintf(msg, sizeof msg, fmt, ap);
   va_end(ap);
-  if (coc_report_add(c->report, c->len ? c->path : "body", rule, msg) != COC_OK)
+  path[0] = '\0';
+  for (i = 0; i < c->depth; i++) render_frame(path, sizeof path, &o, &c->frames[i]);
+  if (coc_report_add(c->report, o ? path : "body", rule, msg) != COC_OK)
     c->status = COC_ENOMEM;
   else if (c->status == COC_OK)
     c->status = COC_EINVALID;
@@ -62,36 +74,49 @@ static void show(char *out, size_t outsz, const char *s, size_t len, size_t max)
   out[o] = '\0';
 }
 
+/* Paths are kept as a stack of frames and written out only when a problem
+ * is reported: the valid case, the common one, formats nothing. */
 static size_t path_key(vctx *c, const char *key, size_t len) {
-  size_t mark = c->len, i;
-  int ident = len > 0 && len <= 64;
-  char buf[PATH_MAX_LEN];
-  for (i = 0; ident && i < len; i++) {
-    unsigned char ch = (unsigned char)key[i];
-    ident = ch == '_' || (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
-            (i > 0 && ch >= '0' && ch <= '9');
+  size_t mark = c->depth;
+  if (c->depth < MAX_FRAMES) {
+    c->frames[c->depth].key = key;
+    c->frames[c->depth].len = len;
+    c->depth++;
   }
-  if (ident) snprintf(buf, sizeof buf, "%s%.*s", mark ? "." : "", (int)len, key);
-  else {
-    char shown[300];
-    show(shown, sizeof shown, key, len, 64);
-    snprintf(buf, sizeof buf, "[\"%s\"]", shown);
-  }
-  c->len += (size_t)snprintf(c->path + mark, sizeof c->path - mark, "%s", buf);
-  if (c->len >= sizeof c->path) c->len = sizeof c->path - 1;
   return mark;
 }
 
 static size_t path_index(vctx *c, size_t i) {
-  size_t mark = c->len;
-  c->len += (size_t)snprintf(c->path + mark, sizeof c->path - mark, "[%zu]", i);
-  if (c->len >= sizeof c->path) c->len = sizeof c->path - 1;
+  size_t mark = c->depth;
+  if (c->depth < MAX_FRAMES) {
+    c->frames[c->depth].key = NULL;
+    c->frames[c->depth].len = i;
+    c->depth++;
+  }
   return mark;
 }
 
-static void path_pop(vctx *c, size_t mark) {
-  c->len = mark;
-  c->path[mark] = '\0';
+static void path_pop(vctx *c, size_t mark) { c->depth = mark; }
+
+/* name, .name, ["odd name"] or [3], appended to out */
+static void render_frame(char *out, size_t outsz, size_t *o, const frame *f) {
+  char seg[PATH_MAX_LEN];
+  size_t i;
+  int ident = f->key && f->len > 0 && f->len <= 64;
+  for (i = 0; ident && i < f->len; i++) {
+    unsigned char ch = (unsigned char)f->key[i];
+    ident = ch == '_' || (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
+            (i > 0 && ch >= '0' && ch <= '9');
+  }
+  if (!f->key) snprintf(seg, sizeof seg, "[%zu]", f->len);
+  else if (ident) snprintf(seg, sizeof seg, "%s%.*s", *o ? "." : "", (int)f->len, f->key);
+  else {
+    char shown[300];
+    show(shown, sizeof shown, f->key, f->len, 64);
+    snprintf(seg, sizeof seg, "[\"%s\"]", shown);
+  }
+  *o += (size_t)snprintf(out + *o, outsz - *o, "%s", seg);
+  if (*o >= outsz) *o = outsz - 1;
 }
 
 static void describe(char *out, size_t outsz, const coc_node *n) {
@@ -145,7 +170,7 @@ static size_t distance(const char *a, size_t la, const char *b, size_t lb) {
 static int field_index(const coc_schema *s, const char *key, size_t len) {
   size_t i;
   for (i = 0; i < s->count; i++)
-    if (strlen(s->fields[i].name) == len && memcmp(s->fields[i].name, key, len) == 0)
+    if (s->fields[i].name_len == len && memcmp(s->fields[i].name, key, len) == 0)
       return (int)i;
   return -1;
 }
@@ -298,7 +323,7 @@ static void check_value(vctx *c, coc_node *n, const coc_field *f, int depth) {
     if (n->type != COC_ARRAY) wrong_type(c, "array", n);
     else if (depth >= COC_MAX_DEPTH) problem(c, "limit", "nested deeper than %d levels", COC_MAX_DEPTH);
     else {
-      coc_field item = { f->name, COC_K_OBJECT, 0, 0, NULL, 0, 0, f->object };
+      coc_field item = { f->name, f->name_len, COC_K_OBJECT, 0, 0, NULL, 0, 0, f->object };
       coc_node *k;
       size_t i = 0;
       for (k = n->u.kids.head; k; k = k->next) {
@@ -315,8 +340,7 @@ coc_status coc_validate(coc_doc *d, const coc_options *opt, coc_report *r) {
   vctx c;
   c.report = r;
   c.unknown = opt ? opt->unknown : COC_UNKNOWN_ERROR;
-  c.len = 0;
-  c.path[0] = '\0';
+  c.depth = 0;
   c.bytes = 0;
   c.status = COC_OK;
   if (coc_doc_status(d) == COC_ENOMEM) return COC_ENOMEM;

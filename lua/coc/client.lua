@@ -18,18 +18,60 @@ end
 function Client.new(opts)
   local cfg, err = config.resolve(opts or {})
   if not cfg then return nil, err end
+  local transport, terr = Client._transport_option(opts and opts.transport, cfg)
+  if not transport then return nil, terr end
   if cfg.ssl_verify == false then
     warn(opts.log, "TLS certificate verification is off for " .. cfg.endpoint)
   end
   local c
   c, err = core.client(cfg)
   if not c then return nil, err end
-  return setmetatable({ _c = c, endpoint = cfg.endpoint, region = cfg.region }, Client)
+  -- The resolved options without the secrets, which only the C client holds
+  -- (the nginx transport reads timeouts, retries and TLS settings here).
+  local public = {}
+  for k, v in pairs(cfg) do
+    if k ~= "ak" and k ~= "sk" and k ~= "security_token" and k ~= "auth_token" then public[k] = v end
+  end
+  return setmetatable({ _c = c, _cfg = public, _transport = transport, _log = opts and opts.log,
+    endpoint = cfg.endpoint, region = cfg.region }, Client)
 end
 
+-- `transport = "auto" | "curl" | "ngx"`: "auto" (the default) sends over
+-- nginx's cosockets where they are allowed (lua/coc/transport/ngx.lua), and
+-- with libcurl elsewhere.
+function Client._transport_option(transport, cfg)
+  local function fail(message)
+    return nil, setmetatable({ kind = "config", code = "COC.CONFIG", message = message }, core.error_mt)
+  end
+  transport = transport or "auto"
+  if transport ~= "auto" and transport ~= "curl" and transport ~= "ngx" then
+    return fail(('transport must be "auto", "curl" or "ngx", got %s'):format(tostring(transport)))
+  end
+  if transport == "ngx" and rawget(_G, "ngx") == nil then
+    return fail('transport "ngx" works only inside nginx (lua-nginx-module)')
+  end
+  if transport == "ngx" and cfg.proxy then
+    return fail('transport "ngx" does not support proxy: use transport "curl"')
+  end
+  return transport
+end
+
+-- Whether this call goes over the nginx transport: true, false (libcurl),
+-- or nil and an error (transport "ngx" where nginx allows no cosockets).
+function Client:_use_ngx()
+  if self._transport == "curl" or rawget(_G, "ngx") == nil then return false end
+  return require("coc.transport.ngx").usable(self)
+end
+
+-- The client's secrets are only in C; error texts are cleaned there.
 function Client:_redactor()
-  local c = self._c
-  return function(s) return c:redact(s) end
+  local r = self._redact
+  if not r then
+    local c = self._c
+    r = function(s) return c:redact(s) end
+    self._redact = r
+  end
+  return r
 end
 
 --- Updates a change ticket: `PUT /v2/changes/{change_id}`.
@@ -39,6 +81,9 @@ end
 -- @return `{status, error_code, error_msg, provider_code, request_id, attempts}`,
 --   or `nil` and an error whose `kind` is validation, api, auth, network, timeout or tls
 function Client:update_change(change_id, body, opts)
+  local use_ngx, uerr = self:_use_ngx()
+  if use_ngx then return require("coc.transport.ngx").update_change(self, change_id, body, opts) end
+  if uerr then return nil, uerr end
   local raw, err = self._c:update_change(change_id, body, opts)
   if not raw then return nil, err end
   return response.classify(raw, self:_redactor())
@@ -62,6 +107,9 @@ end
 -- @return `{status, data, request_id, ...}` for any 2xx, or `nil` and an error
 function Client:request(method, path, body, opts)
   if type(body) == "table" then body = require("cjson").encode(body) end
+  local use_ngx, uerr = self:_use_ngx()
+  if use_ngx then return require("coc.transport.ngx").request(self, method, path, body, opts) end
+  if uerr then return nil, uerr end
   local raw, err = self._c:request(method, path, opts and opts.query, body)
   if not raw then return nil, err end
   return response.classify(raw, self:_redactor(), true)
