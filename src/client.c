@@ -227,9 +227,11 @@ coc_status coc_client_prepare(coc_client *c, const char *method, const char *pat
   p->method = method;
   p->body = body;
   p->body_len = body_len;
-  /* the signed headers first, then the others */
-  add_header(p, "Host", c->host);
+  /* the signed headers first, already in the signer's (lowercase) order */
   if (body) add_header(p, "Content-Type", CONTENT_TYPE);
+  add_header(p, "Host", c->host);
+  if (c->domain_id) add_header(p, "X-Domain-Id", c->domain_id);
+  if (c->project_id) add_header(p, "X-Project-Id", c->project_id);
   if (c->ak) {
     if (now != c->date_time || !c->date[0]) { /* strftime once a second, not per call */
       coc_sdk_date(now, c->date);
@@ -237,8 +239,6 @@ coc_status coc_client_prepare(coc_client *c, const char *method, const char *pat
     }
     add_header(p, "X-Sdk-Date", c->date);
   }
-  if (c->domain_id) add_header(p, "X-Domain-Id", c->domain_id);
-  if (c->project_id) add_header(p, "X-Project-Id", c->project_id);
   if (c->security_token) add_header(p, "X-Security-Token", c->security_token);
   nsigned = p->nheaders;
   add_header(p, "User-Agent", c->user_agent);

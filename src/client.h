@@ -25,6 +25,7 @@ typedef struct coc_slot {
   struct curl_slist nodes[COC_MAX_HEADERS]; /* our own list: no allocation */
   coc_buf header_text;
   coc_buf response;
+  coc_buf url;          /* the URL last given to libcurl */
   size_t max_response;
   int too_large;
   char curl_error[CURL_ERROR_SIZE];

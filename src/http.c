@@ -74,6 +74,7 @@ static int slot_open(coc_client *c, coc_slot *s) {
   memset(s, 0, sizeof *s);
   coc_buf_init(&s->header_text);
   coc_buf_init(&s->response);
+  coc_buf_init(&s->url);
   s->max_response = c->cfg.max_response;
   if (!(h = s->easy = curl_easy_init())) return -1;
   curl_easy_setopt(h, CURLOPT_PRIVATE, (void *)s);
@@ -102,6 +103,7 @@ static void slot_close(coc_slot *s) {
   if (s->header_text.ptr) OPENSSL_cleanse(s->header_text.ptr, s->header_text.cap);
   coc_buf_free(&s->header_text);
   coc_buf_free(&s->response);
+  coc_buf_free(&s->url);
 }
 
 /* Signs the request afresh and points the slot's handle at it. The header
@@ -135,7 +137,15 @@ static coc_status slot_setup(coc_client *c, coc_slot *s, const coc_batch_item *i
     s->nodes[i].next = i + 1 < n ? &s->nodes[i + 1] : NULL;
   }
   curl_easy_setopt(s->easy, CURLOPT_HTTPHEADER, s->nodes);
-  curl_easy_setopt(s->easy, CURLOPT_URL, p.url); /* copied by libcurl */
+  /* libcurl copies and re-parses the URL on every set: only when it changed */
+  if (strcmp(s->url.ptr ? s->url.ptr : "", p.url)) {
+    coc_buf_reset(&s->url);
+    if (coc_buf_adds(&s->url, p.url)) {
+      coc_error_set(err, COC_ERR_MEMORY, "COC.MEMORY", "not enough memory");
+      return COC_ENOMEM;
+    }
+    curl_easy_setopt(s->easy, CURLOPT_URL, p.url);
+  }
   if (it->body) {
     curl_easy_setopt(s->easy, CURLOPT_POSTFIELDS, it->body);
     curl_easy_setopt(s->easy, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)it->body_len);

@@ -1,6 +1,5 @@
 /* SDK-HMAC-SHA256, the Huawei Cloud API gateway's AK/SK signature, with
  * OpenSSL's libcrypto doing the hashing. */
-#include <ctype.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -89,10 +88,12 @@ void coc_sdk_date(long long unix_time, char out[17]) {
   strftime(out, 17, "%Y%m%dT%H%M%SZ", &tm);
 }
 
+static int lower(int c) { return c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c; }
+
 /* Header names compared lowercase, without building copies. */
 static int name_cmp(const char *a, const char *b) {
   for (;; a++, b++) {
-    int x = tolower((unsigned char)*a), y = tolower((unsigned char)*b);
+    int x = lower((unsigned char)*a), y = lower((unsigned char)*b);
     if (x != y || !x) return x - y;
   }
 }
@@ -102,8 +103,7 @@ static void add_lower(coc_buf *b, const char *s) {
   size_t start = b->len, i;
   buf_puts(b, s);
   if (b->oom) return;
-  for (i = start; i < b->len; i++)
-    if (b->ptr[i] >= 'A' && b->ptr[i] <= 'Z') b->ptr[i] = (char)(b->ptr[i] - 'A' + 'a');
+  for (i = start; i < b->len; i++) b->ptr[i] = (char)lower((unsigned char)b->ptr[i]);
 }
 
 static int space(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\v' || c == '\f'; }
