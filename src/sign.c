@@ -1,6 +1,5 @@
 /* SDK-HMAC-SHA256, the Huawei Cloud API gateway's AK/SK signature, with
  * OpenSSL's libcrypto doing the hashing. */
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,18 +12,12 @@
 #include "client.h"
 #include "internal.h"
 
-/* OpenSSL 3 looks algorithms up by name on every implicit use; fetching
- * them once is most of what makes signing cheap. */
-static EVP_MD *sha256;
-static EVP_MAC *hmac;
-static pthread_once_t fetch_once = PTHREAD_ONCE_INIT;
-
-static void fetch(void) {
-  sha256 = EVP_MD_fetch(NULL, "SHA256", NULL);
-  hmac = EVP_MAC_fetch(NULL, "HMAC", NULL);
-}
-
+/* OpenSSL 3 looks algorithms up by name on every implicit use; each signer
+ * fetches them once (a client lives long) and frees them with itself, so
+ * nothing is left behind when the module is unloaded. */
 struct coc_signer {
+  EVP_MD *sha256;
+  EVP_MAC *hmac;
   EVP_MD_CTX *md;
   EVP_MAC_CTX *mac; /* keyed once with the SK */
 };
@@ -39,7 +32,7 @@ static void to_hex(const unsigned char *in, size_t n, char *out) {
   out[2 * n] = '\0';
 }
 
-static int digest_hex(EVP_MD_CTX *ctx, const void *data, size_t len, char out[65]) {
+static int digest_hex(EVP_MD_CTX *ctx, const EVP_MD *sha256, const void *data, size_t len, char out[65]) {
   unsigned char md[EVP_MAX_MD_SIZE];
   unsigned int mdlen = 0;
   if (!EVP_DigestInit_ex2(ctx, sha256, NULL) || !EVP_DigestUpdate(ctx, data, len) ||
@@ -50,11 +43,8 @@ static int digest_hex(EVP_MD_CTX *ctx, const void *data, size_t len, char out[65
 }
 
 int coc_sha256_hex(const void *data, size_t len, char out[65]) {
-  EVP_MD_CTX *ctx;
-  int rc;
-  pthread_once(&fetch_once, fetch);
-  if (!sha256 || !(ctx = EVP_MD_CTX_new())) return -1;
-  rc = digest_hex(ctx, data, len, out);
+  EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+  int rc = ctx ? digest_hex(ctx, EVP_sha256(), data, len, out) : -1;
   EVP_MD_CTX_free(ctx);
   return rc;
 }
@@ -63,17 +53,22 @@ void coc_signer_free(coc_signer *s) {
   if (!s) return;
   EVP_MD_CTX_free(s->md);
   EVP_MAC_CTX_free(s->mac); /* OpenSSL wipes the key */
+  EVP_MAC_free(s->hmac);
+  EVP_MD_free(s->sha256);
   free(s);
 }
 
 coc_signer *coc_signer_new(const char *sk, size_t sk_len) {
   OSSL_PARAM params[2];
   coc_signer *s;
-  pthread_once(&fetch_once, fetch);
-  if (!sha256 || !hmac || !(s = calloc(1, sizeof *s))) return NULL;
+  if (!(s = calloc(1, sizeof *s))) return NULL;
+  if (!(s->sha256 = EVP_MD_fetch(NULL, "SHA256", NULL)) || !(s->hmac = EVP_MAC_fetch(NULL, "HMAC", NULL))) {
+    coc_signer_free(s);
+    return NULL;
+  }
   params[0] = OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, (char *)"SHA256", 0);
   params[1] = OSSL_PARAM_construct_end();
-  if (!(s->md = EVP_MD_CTX_new()) || !(s->mac = EVP_MAC_CTX_new(hmac)) ||
+  if (!(s->md = EVP_MD_CTX_new()) || !(s->mac = EVP_MAC_CTX_new(s->hmac)) ||
       !EVP_MAC_init(s->mac, (const unsigned char *)sk, sk_len, params)) {
     coc_signer_free(s);
     return NULL;
@@ -153,12 +148,12 @@ coc_status coc_signer_sign(coc_signer *s, const char *method, const char *path, 
   buf_putc(canonical, '\n');
   buf_put(canonical, signed_names->ptr, signed_names->len);
   buf_putc(canonical, '\n');
-  if (digest_hex(s->md, body ? body : "", body_len, hash)) return COC_ENOMEM;
+  if (digest_hex(s->md, s->sha256, body ? body : "", body_len, hash)) return COC_ENOMEM;
   buf_put(canonical, hash, 64);
   if (canonical->oom || signed_names->oom) return COC_ENOMEM;
 
   /* string to sign: algorithm, date, hash of the canonical request */
-  if (digest_hex(s->md, canonical->ptr, canonical->len, hash)) return COC_ENOMEM;
+  if (digest_hex(s->md, s->sha256, canonical->ptr, canonical->len, hash)) return COC_ENOMEM;
   if (strlen(sdk_date) != 16) return COC_ECONFIG;
   n = sizeof COC_SIGN_ALGORITHM - 1;
   memcpy(text, COC_SIGN_ALGORITHM "\n", (size_t)n + 1);
