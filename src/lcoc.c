@@ -130,6 +130,30 @@ static const luaL_Reg functions[] = {
   { NULL, NULL }
 };
 
+/* The client's defaults, in the units of coc.new's options, so that other
+ * transports (lua/coc/transport/ngx.lua) follow the core's. */
+static void push_defaults(lua_State *L) {
+  coc_config cfg;
+  coc_config_defaults(&cfg);
+  lua_createtable(L, 0, 8);
+  lua_pushnumber(L, cfg.connect_timeout_ms / 1000.0);
+  lua_setfield(L, -2, "connect_timeout");
+  lua_pushnumber(L, cfg.timeout_ms / 1000.0);
+  lua_setfield(L, -2, "timeout");
+  lua_pushnumber(L, cfg.deadline_ms / 1000.0);
+  lua_setfield(L, -2, "deadline");
+  lua_pushnumber(L, cfg.retry_base_ms / 1000.0);
+  lua_setfield(L, -2, "retry_base");
+  lua_pushnumber(L, cfg.retry_max_ms / 1000.0);
+  lua_setfield(L, -2, "retry_max");
+  lua_pushinteger(L, cfg.max_retries);
+  lua_setfield(L, -2, "max_retries");
+  lua_pushinteger(L, (lua_Integer)cfg.max_response);
+  lua_setfield(L, -2, "max_response");
+  lua_pushboolean(L, cfg.ssl_verify);
+  lua_setfield(L, -2, "ssl_verify");
+}
+
 int luaopen_coc_core(lua_State *L);
 
 int luaopen_coc_core(lua_State *L) {
@@ -150,6 +174,8 @@ int luaopen_coc_core(lua_State *L) {
   lua_setfield(L, -2, "null");
   lua_pushliteral(L, COC_VERSION);
   lua_setfield(L, -2, "_VERSION");
+  push_defaults(L);
+  lua_setfield(L, -2, "defaults");
   lua_remove(L, -2);
   return 1;
 }

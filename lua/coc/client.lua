@@ -155,4 +155,7 @@ function Client:__tostring()
   return ("coc.client(%s)"):format(self.endpoint)
 end
 
+-- start_change, end_change, set_change_result, close_change, cancel_change, run_change
+require("coc.workflow").install(Client)
+
 return Client

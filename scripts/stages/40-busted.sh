@@ -3,5 +3,9 @@ for v in 5.4 5.3 5.1 luajit; do
   [ "$v" = luajit ] && interp=luajit
   step "Busted under $interp"
   make -s LUA_VERSION="$v"
-  run_busted "$v" "$interp"
+  if [ "$v" = luajit ]; then
+    run_busted "$v" "$interp" --exclude-pattern=10%-openresty # stage 60 runs it, with nginx
+  else
+    run_busted "$v" "$interp"
+  fi
 done

@@ -11,7 +11,10 @@ if (cd "$tree" && TREE="$tree" LUA_PATH="$tree/share/lua/5.4/?.lua;;" LUA_CPATH=
     assert(package.searchpath("coc.core", package.cpath):find(os.getenv("TREE"), 1, true))
     assert(package.searchpath("coc.client", package.path):find(os.getenv("TREE"), 1, true))
     assert(coc.validate("C1", { history_info = { action = "change_complete_success" } }))
-    print("installed module " .. coc._VERSION .. " loads from the tree")'); then
+    print("installed module " .. coc._VERSION .. " loads from the tree")') &&
+  LUA_PATH="$tree/share/lua/5.4/?.lua;;" LUA_CPATH="$tree/lib/lua/5.4/?.so;;" "$tree/bin/coc-change" --help |
+    grep "coc-change" >/dev/null; then
+  echo "the installed coc-change runs"
   passed=$((passed + 1))
 else
   echo "lua-coc: the rock does not load" >&2
