@@ -147,7 +147,7 @@ asan: asan-build
 # `make valgrind`: the suite under memcheck against the ordinary module:
 # any error, or a block definitely or indirectly lost, fails the run.
 # Specs tagged `novalgrind` are left out (none yet: the whole suite runs in
-# about 10 s under memcheck); suppressions: test/valgrind.supp.
+# about 35 s under memcheck); suppressions: test/valgrind.supp.
 VALGRIND = valgrind --tool=memcheck --error-exitcode=87 --leak-check=full \
   --errors-for-leak-kinds=definite,indirect --show-leak-kinds=definite,indirect \
   --suppressions=$(CURDIR)/test/valgrind.supp --num-callers=30 --trace-children=no \

@@ -197,6 +197,25 @@ static void add_header(coc_prepared *p, const char *name, const char *value) {
   p->nheaders++;
 }
 
+/* The canonical path as it goes into the URL: a segment that is "." or ".."
+ * (a change_id of ".." or "." included) goes as %2E / %2E%2E, or libcurl
+ * would resolve it as a dot segment and send the request to another
+ * resource. The server decodes it back, so the signature, over the
+ * canonical "..", still holds. Found by spec/12-security_spec.lua. */
+static void add_url_path(coc_buf *url, const char *p, size_t len) {
+  size_t i = 0;
+  while (i < len) {
+    const char *slash = memchr(p + i, '/', len - i);
+    size_t end = slash ? (size_t)(slash - p) : len, n = end - i;
+    if ((n == 1 && p[i] == '.') || (n == 2 && p[i] == '.' && p[i + 1] == '.'))
+      coc_buf_adds(url, n == 1 ? "%2E" : "%2E%2E");
+    else
+      coc_buf_add(url, p + i, n);
+    if (slash) coc_buf_addc(url, '/');
+    i = end + 1;
+  }
+}
+
 coc_status coc_client_prepare(coc_client *c, const char *method, const char *path,
                               const char *query, const char *body, size_t body_len,
                               long long now, coc_prepared *p, coc_error *err) {
@@ -217,7 +236,7 @@ coc_status coc_client_prepare(coc_client *c, const char *method, const char *pat
     return COC_ENOMEM;
   }
   coc_buf_adds(&c->url, c->endpoint);
-  coc_buf_add(&c->url, c->path.ptr, c->path.len);
+  add_url_path(&c->url, c->path.ptr, c->path.len);
   if (c->query.len) {
     coc_buf_addc(&c->url, '?');
     coc_buf_add(&c->url, c->query.ptr, c->query.len);

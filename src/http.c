@@ -221,13 +221,18 @@ static int retryable_status(long s) { return s == 429 || s == 502 || s == 503 ||
 static long long retry_after_ms(const coc_slot *s) {
   char *end;
   long v;
-  time_t when;
+  time_t when, now = time(NULL);
+  /* anything past the longest deadline means "not before the deadline"; the
+   * cap also keeps a hostile value (found by fuzz/fuzz_response.c) from
+   * overflowing the multiplication */
+  const long cap = COC_MAX_TIMEOUT_MS / 1000 + 1;
   if (!s->retry_after[0]) return -1;
   v = strtol(s->retry_after, &end, 10);
-  if (end != s->retry_after && !*end && v >= 0) return (long long)v * 1000;
+  if (end != s->retry_after && !*end && v >= 0) return (long long)(v < cap ? v : cap) * 1000;
   when = curl_getdate(s->retry_after, NULL);
   if (when == (time_t)-1) return -1;
-  return when > time(NULL) ? (long long)(when - time(NULL)) * 1000 : 0;
+  if (when <= now) return 0;
+  return (long long)(when - now < cap ? when - now : cap) * 1000;
 }
 
 /* Exponential backoff with equal jitter: half fixed, half random. */

@@ -35,7 +35,7 @@ static inline void buf_putc(coc_buf *b, char c) {
 
 static inline void buf_put(coc_buf *b, const void *p, size_t n) {
   if (b->len + n < b->cap) {
-    memcpy(b->ptr + b->len, p, n);
+    if (n) memcpy(b->ptr + b->len, p, n); /* p may be an empty buffer's NULL */
     b->len += n;
     b->ptr[b->len] = '\0';
   } else {

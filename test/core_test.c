@@ -229,6 +229,25 @@ static void test_sign_known_answers(void) {
   coc_buf_free(&query);
 }
 
+/* Found by fuzz/fuzz_sign.c: with no headers to sign, the empty list of
+ * names (a buffer never written, its pointer NULL) went to memcpy, which
+ * UBSan reports (`make asan` runs this test). The expected signature was
+ * computed with the openssl CLI. */
+static void test_sign_without_headers(void) {
+  coc_buf canonical, names;
+  char sig[65];
+  coc_buf_init(&canonical);
+  coc_buf_init(&names);
+  CHECK(coc_sign("GET", "/", "", NULL, 0, NULL, 0, "20060102T150405Z", "SecretKey", 9, &canonical, &names,
+                 sig) == COC_OK, "signs with no header");
+  CHECK(!strcmp(coc_buf_cstr(&canonical),
+                "GET\n/\n\n\n\ne3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"),
+        "canonical request with no header");
+  CHECK(!strcmp(sig, "38a652dc20775cfb3ce4e33df65109380ade34471dcef01499f0ff6a24b632ea"), "signature with no header");
+  coc_buf_free(&canonical);
+  coc_buf_free(&names);
+}
+
 int main(void) {
   doc = coc_doc_new();
   rep = coc_report_new();
@@ -240,6 +259,7 @@ int main(void) {
   test_empty_and_null();
   test_limits();
   test_sign_known_answers();
+  test_sign_without_headers();
   coc_doc_free(doc);
   coc_report_free(rep);
   coc_buf_free(&out);
