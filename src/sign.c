@@ -22,13 +22,18 @@ struct coc_signer {
   EVP_MAC_CTX *mac; /* keyed once with the SK */
 };
 
+/* Two hex digits a byte, looked up rather than computed. */
 static void to_hex(const unsigned char *in, size_t n, char *out) {
-  static const char hex[] = "0123456789abcdef";
+  static char table[512];
   size_t i;
-  for (i = 0; i < n; i++) {
-    out[2 * i] = hex[in[i] >> 4];
-    out[2 * i + 1] = hex[in[i] & 15];
+  if (!table[0]) { /* filled once; racing writers write the same bytes */
+    static const char hex[] = "0123456789abcdef";
+    for (i = 0; i < 256; i++) {
+      table[2 * i + 1] = hex[i & 15];
+      table[2 * i] = hex[i >> 4];
+    }
   }
+  for (i = 0; i < n; i++) memcpy(out + 2 * i, table + 2 * in[i], 2);
   out[2 * n] = '\0';
 }
 
