@@ -24,6 +24,7 @@ local function send_prepared(p)
 end
 
 before_each(function() emu.reset() end)
+after_each(function() emu.settle() end)
 
 describe("client:update_change", function()
   it("updates a ticket and returns the documented answer", function()

@@ -16,22 +16,7 @@ local MARGIN = 2 -- seconds added to every configured bound
 
 before_each(function() emu.reset() end)
 
--- A request the client gave up on is still being served (a delay runs its
--- course on the server): wait until every logged request has been answered,
--- so that its late answer counts in no later spec's statistics.
-after_each(function()
-  local cjson = require "cjson"
-  local t0 = h.clock()
-  repeat
-    local pending = 0
-    for _, r in ipairs(emu.requests() or {}) do
-      if r.status == nil or r.status == cjson.null then pending = pending + 1 end
-    end
-    if pending == 0 then return end
-    require("socket").sleep(0.05)
-  until h.clock() - t0 > 10
-  error("the emulator still serves requests 10 s after the client gave up")
-end)
+after_each(function() emu.settle() end)
 
 -- Runs one row: queues its faults, calls update_change with the row's client
 -- options, and checks the outcome against the row.

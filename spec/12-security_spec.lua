@@ -11,20 +11,7 @@ local unpack = table.unpack or unpack -- luacheck: ignore
 
 before_each(function() emu.reset() end)
 
--- The timeout case leaves a delayed request on the server: let it finish, so
--- its late answer counts in no later spec's statistics.
-after_each(function()
-  local t0 = h.clock()
-  repeat
-    local pending = 0
-    for _, r in ipairs(emu.requests() or {}) do
-      if r.status == nil or r.status == cjson.null then pending = pending + 1 end
-    end
-    if pending == 0 then return end
-    require("socket").sleep(0.05)
-  until h.clock() - t0 > 10
-  error("the emulator still serves requests 10 s after the client gave up")
-end)
+after_each(function() emu.settle() end)
 
 -- Percent-encodes all but the unreserved characters, independently of the
 -- module (RFC 3986), with the two dot segments encoded too.

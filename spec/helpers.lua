@@ -81,6 +81,21 @@ function helpers.emulator()
   function emulator.requests(change_id)
     return select(2, call("GET", "requests" .. (change_id and ("?change_id=" .. change_id) or "")))
   end
+  --- Waits until the emulator has answered every request it logged. A
+  -- request the client gave up on (a delay fault) is still served, and its
+  -- late answer must not land in a later test's counts.
+  function emulator.settle()
+    local t0 = helpers.clock()
+    repeat
+      local pending = 0
+      for _, r in ipairs(emulator.requests() or {}) do
+        if r.status == nil or r.status == cjson.null then pending = pending + 1 end
+      end
+      if pending == 0 then return end
+      require("socket").sleep(0.05)
+    until helpers.clock() - t0 > 10
+    error("the emulator still serves requests 10 s after the client gave up")
+  end
   --- A client of the emulator with AK/SK; overrides replace options.
   function emulator.client(overrides)
     local coc = require "coc"

@@ -215,14 +215,22 @@ static int l_update_change(lua_State *L) {
 }
 
 /* client:prepare(method, path [, query [, body [, now]]]) -> prepared | nil, err */
-static int l_prepare(lua_State *L) {
+static lclient *request_args(lua_State *L, coc_batch_item *it) {
   lclient *u = check_client(L);
-  size_t len = 0;
-  const char *method = luaL_checkstring(L, 2), *path = luaL_checkstring(L, 3);
-  const char *query = luaL_optstring(L, 4, NULL), *body = luaL_optlstring(L, 5, NULL, &len);
+  it->body_len = 0;
+  it->method = luaL_checkstring(L, 2);
+  it->path = luaL_checkstring(L, 3);
+  it->query = luaL_optstring(L, 4, NULL);
+  it->body = luaL_optlstring(L, 5, NULL, &it->body_len);
+  return u;
+}
+
+static int l_prepare(lua_State *L) {
+  coc_batch_item it;
+  lclient *u = request_args(L, &it);
   coc_prepared p;
   coc_error err;
-  if (coc_client_prepare(u->c, method, path, query, body, len, opt_now(L, 6), &p, &err))
+  if (coc_client_prepare(u->c, it.method, it.path, it.query, it.body, it.body_len, opt_now(L, 6), &p, &err))
     return coc_lua_push_client_error(L, &err);
   push_prepared(L, &p);
   return 1;
@@ -230,13 +238,11 @@ static int l_prepare(lua_State *L) {
 
 /* client:request(method, path [, query [, body]]) -> raw response | nil, err */
 static int l_request(lua_State *L) {
-  lclient *u = check_client(L);
-  size_t len = 0;
-  const char *method = luaL_checkstring(L, 2), *path = luaL_checkstring(L, 3);
-  const char *query = luaL_optstring(L, 4, NULL), *body = luaL_optlstring(L, 5, NULL, &len);
+  coc_batch_item it;
+  lclient *u = request_args(L, &it);
   coc_response r;
   coc_error err;
-  if (coc_client_send(u->c, method, path, query, body, len, &r, &err))
+  if (coc_client_send(u->c, it.method, it.path, it.query, it.body, it.body_len, &r, &err))
     return coc_lua_push_client_error(L, &err);
   return push_response(L, &r);
 }
