@@ -2,38 +2,15 @@
 -- emulator: the exact bodies that reached the server, the ticket state they
 -- left, and run_change's steps, failures, rollbacks and stops.
 local coc = require "coc"
-local cjson = require "cjson"
 local workflow = require "coc.workflow"
 local h = require "helpers"
 
 local emu = h.emulator()
 
-local SUB = " 92f0c22f-4ca4-4cbe-89cf-281aed331f50"
-
--- The reference's three request examples, as the server must receive them
--- (the second without its stray `verified_docs1` and nested `sub_tickets`).
-local REF_END = {
-  history_info = { action = "change_end_change_success" },
-  sub_tickets = { { ticket_id = SUB } },
-}
-local REF_RESULT = {
-  sub_tickets = { {
-    ticket_id = "{{sub_ticket_id}}",
-    change_result = "change_result_failed",
-    verified_docs = cjson.null,
-    comment = "111",
-    change_fail_type = "fr_dependent_service_issue",
-    rollback_start_time = 1742888808000,
-    rollback_end_time = 1742975208000,
-    is_rollback_success = false,
-    is_monitor_found = true,
-  } },
-  history_info = { action = "change_set_change_result_success" },
-}
-local REF_CLOSE = {
-  history_info = { action = "change_complete_success" },
-  ticket_info = { phase = "phase_change_end", work_flow_status = "COMPLETE" },
-}
+local ref = h.reference
+local SUB = ref.sub_ticket
+-- The reference's three request examples, as the server must receive them.
+local REF_END, REF_RESULT, REF_CLOSE = ref.end_change(), ref.result(), ref.close()
 
 -- The reference's second example in Lua names.
 local function ref_result(started_at, ended_at)
@@ -45,11 +22,7 @@ local function ref_result(started_at, ended_at)
 end
 
 -- The decoded bodies of every request the server got for a change, in order.
-local function bodies(change_id)
-  local out = {}
-  for i, req in ipairs(emu.requests(change_id)) do out[i] = cjson.decode(req.body) end
-  return out
-end
+local bodies = emu.bodies
 
 local function start_body(sub)
   return { sub_tickets = { { ticket_id = sub } }, history_info = { action = "change_start_change_success" } }

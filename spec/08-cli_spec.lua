@@ -8,54 +8,10 @@ local sub = require "subprocess"
 
 local emu = h.emulator()
 
-local SUB = " 92f0c22f-4ca4-4cbe-89cf-281aed331f50"
-local REF_END = {
-  history_info = { action = "change_end_change_success" },
-  sub_tickets = { { ticket_id = SUB } },
-}
-local REF_RESULT = {
-  sub_tickets = { {
-    ticket_id = "{{sub_ticket_id}}",
-    change_result = "change_result_failed",
-    verified_docs = cjson.null,
-    comment = "111",
-    change_fail_type = "fr_dependent_service_issue",
-    rollback_start_time = 1742888808000,
-    rollback_end_time = 1742975208000,
-    is_rollback_success = false,
-    is_monitor_found = true,
-  } },
-  history_info = { action = "change_set_change_result_success" },
-}
-local REF_CLOSE = {
-  history_info = { action = "change_complete_success" },
-  ticket_info = { phase = "phase_change_end", work_flow_status = "COMPLETE" },
-}
--- The reference's second example exactly as printed, stray fields included.
-local REF_RESULT_AS_PRINTED = [[
-{
-    "sub_tickets": [
-        {
-            "ticket_id": "{{sub_ticket_id}}",
-            "sub_tickets": [
-
-            ],
-            "change_result": "change_result_failed",
-            "verified_docs1": "e67a0d67-310e-4abd-9b35-43eacf681358",
-            "verified_docs": null,
-            "comment": "111",
-            "change_fail_type": "fr_dependent_service_issue",
-            "rollback_start_time": 1742888808000,
-            "rollback_end_time": 1742975208000,
-            "is_rollback_success": false,
-            "is_monitor_found": true
-        }
-    ],
-    "history_info": {
-        "action": "change_set_change_result_success"
-    }
-}
-]]
+local ref = h.reference
+local SUB = ref.sub_ticket
+local REF_END, REF_RESULT, REF_CLOSE = ref.end_change(), ref.result(), ref.close()
+local REF_RESULT_AS_PRINTED = ref.result_as_printed
 
 -- The environment the CLI gets: nothing but this (env -i), so that the
 -- caller's own HUAWEICLOUD_SDK_* never leak in. `false` removes a variable.
@@ -78,11 +34,7 @@ end
 
 local write = sub.write
 
-local function bodies(change_id)
-  local list = {}
-  for i, req in ipairs(emu.requests(change_id)) do list[i] = cjson.decode(req.body) end
-  return list
-end
+local bodies = emu.bodies
 
 -- Asserts a run succeeded and printed the one-line summary.
 local function ok_run(command, change_id, args, opts)

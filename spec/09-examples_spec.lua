@@ -28,11 +28,7 @@ local function lines(text)
   return out
 end
 
-local function bodies(change_id)
-  local out = {}
-  for i, req in ipairs(emu.requests(change_id)) do out[i] = cjson.decode(req.body) end
-  return out
-end
+local bodies = emu.bodies
 
 local function history(change_id)
   local out = {}

@@ -34,6 +34,70 @@ function helpers.chars(n, ch)
   return string.rep(ch or "a", n)
 end
 
+-- ---- the reference's request examples ------------------------------
+
+local cjson_null = require("cjson").null
+
+--- The reference's three request examples, fresh tables each call, as the
+-- server must receive them (the second without its stray `verified_docs1`
+-- and nested `sub_tickets`); `result_as_printed` is the second one's JSON
+-- text exactly as the reference prints it.
+helpers.reference = {
+  sub_ticket = " 92f0c22f-4ca4-4cbe-89cf-281aed331f50",
+  end_change = function()
+    return {
+      history_info = { action = "change_end_change_success" },
+      sub_tickets = { { ticket_id = " 92f0c22f-4ca4-4cbe-89cf-281aed331f50" } },
+    }
+  end,
+  result = function()
+    return {
+      sub_tickets = { {
+        ticket_id = "{{sub_ticket_id}}",
+        change_result = "change_result_failed",
+        verified_docs = cjson_null,
+        comment = "111",
+        change_fail_type = "fr_dependent_service_issue",
+        rollback_start_time = 1742888808000,
+        rollback_end_time = 1742975208000,
+        is_rollback_success = false,
+        is_monitor_found = true,
+      } },
+      history_info = { action = "change_set_change_result_success" },
+    }
+  end,
+  close = function()
+    return {
+      history_info = { action = "change_complete_success" },
+      ticket_info = { phase = "phase_change_end", work_flow_status = "COMPLETE" },
+    }
+  end,
+  result_as_printed = [[
+{
+    "sub_tickets": [
+        {
+            "ticket_id": "{{sub_ticket_id}}",
+            "sub_tickets": [
+
+            ],
+            "change_result": "change_result_failed",
+            "verified_docs1": "e67a0d67-310e-4abd-9b35-43eacf681358",
+            "verified_docs": null,
+            "comment": "111",
+            "change_fail_type": "fr_dependent_service_issue",
+            "rollback_start_time": 1742888808000,
+            "rollback_end_time": 1742975208000,
+            "is_rollback_success": false,
+            "is_monitor_found": true
+        }
+    ],
+    "history_info": {
+        "action": "change_set_change_result_success"
+    }
+}
+]],
+}
+
 -- ---- the local COC emulator ------------------------------------------
 
 local emulator
@@ -80,6 +144,12 @@ function helpers.emulator()
   function emulator.seed(id, state) assert(call("PUT", "changes/" .. id, state) == 200) end
   function emulator.requests(change_id)
     return select(2, call("GET", "requests" .. (change_id and ("?change_id=" .. change_id) or "")))
+  end
+  --- The decoded bodies the emulator received for a change, in order.
+  function emulator.bodies(id)
+    local out = {}
+    for i, req in ipairs(emulator.requests(id)) do out[i] = cjson.decode(req.body) end
+    return out
   end
   --- Waits until the emulator has answered every request it logged. A
   -- request the client gave up on (a delay fault) is still served, and its
