@@ -44,7 +44,9 @@ static coc_workspace *workspace_new(lua_State *L) {
 
 #define WS(L) ((coc_workspace *)lua_touserdata(L, lua_upvalueindex(1)))
 
-int coc_lua_prepare_body(lua_State *L, coc_workspace *ws, int change_id, int body, int opts) {
+/* Builds and validates the arguments; encodes the body into ws->body when
+ * encode is set. Returns 0, or pushes (nil, err) and returns 2. */
+static int check_body(lua_State *L, coc_workspace *ws, int change_id, int body, int opts, int encode) {
   coc_options opt;
   coc_status st;
   coc_lua_options(L, opts, &opt);
@@ -52,7 +54,7 @@ int coc_lua_prepare_body(lua_State *L, coc_workspace *ws, int change_id, int bod
   coc_report_clear(ws->report);
   coc_buf_reset(&ws->body);
   st = coc_validate(ws->doc, &opt, ws->report);
-  if (st == COC_OK) st = coc_encode(ws->doc, &opt, &ws->body);
+  if (st == COC_OK && encode) st = coc_encode(ws->doc, &opt, &ws->body);
   switch (st) {
   case COC_OK: return 0;
   case COC_EINVALID: return coc_lua_push_validation(L, ws->report);
@@ -63,11 +65,15 @@ int coc_lua_prepare_body(lua_State *L, coc_workspace *ws, int change_id, int bod
   }
 }
 
+int coc_lua_prepare_body(lua_State *L, coc_workspace *ws, int change_id, int body, int opts) {
+  return check_body(L, ws, change_id, body, opts, 1);
+}
+
 /* coc.validate(change_id, body [, opts]) -> true | nil, err */
 static int l_validate(lua_State *L) {
   int n;
   lua_settop(L, 3);
-  if ((n = coc_lua_prepare_body(L, WS(L), 1, 2, 3))) return n;
+  if ((n = check_body(L, WS(L), 1, 2, 3, 0))) return n;
   lua_pushboolean(L, 1);
   return 1;
 }
