@@ -13,6 +13,7 @@ typedef struct builder {
   const void *stack[COC_MAX_DEPTH + 1]; /* tables on the current path */
   int depth;
   int array_mt; /* stack index of the array marker metatable */
+  int stop;     /* a node could not be added: limit or out of memory */
 } builder;
 
 static void build(builder *b, int idx, coc_node *n);
@@ -60,10 +61,11 @@ static int build_object(builder *b, int idx, coc_node *n, const void *self) {
     any = 1;
     key = lua_tolstring(L, -2, &len); /* a string already: no conversion */
     if (!(child = coc_object_add(b->doc, n, key, len))) {
+      b->stop = 1;
       lua_pop(L, 2);
       break;
     }
-    build(b, lua_gettop(L), child);
+    build(b, -1, child);
     lua_pop(L, 1);
   }
   b->depth--;
@@ -89,7 +91,6 @@ static void build_table(builder *b, int idx, coc_node *n) {
     coc_node_set_invalid(n, "limit", "nested deeper than 32 levels");
     return;
   }
-  luaL_checkstack(L, 6, "lua-coc: table too deep");
   if (lua_getmetatable(L, idx)) {
     is_array_mt = lua_rawequal(L, -1, b->array_mt);
     lua_pop(L, 1);
@@ -128,9 +129,12 @@ static void build_table(builder *b, int idx, coc_node *n) {
     coc_node_set_array(n);
     for (i = 1; i <= nint; i++) {
       coc_node *child = coc_array_push(b->doc, n);
-      if (!child) break;
+      if (!child) {
+        b->stop = 1;
+        break;
+      }
       lua_rawgeti(L, idx, (int)i);
-      build(b, lua_gettop(L), child);
+      build(b, -1, child);
       lua_pop(L, 1);
     }
   } else if (nstr) {
@@ -141,10 +145,11 @@ static void build_table(builder *b, int idx, coc_node *n) {
       const char *key = lua_tolstring(L, -2, &len); /* a string already: no conversion */
       coc_node *child = coc_object_add(b->doc, n, key, len);
       if (!child) {
+        b->stop = 1;
         lua_pop(L, 2);
         break;
       }
-      build(b, lua_gettop(L), child);
+      build(b, -1, child);
       lua_pop(L, 1);
     }
   } else if (is_array_mt) {
@@ -157,7 +162,7 @@ static void build_table(builder *b, int idx, coc_node *n) {
 
 static void build(builder *b, int idx, coc_node *n) {
   lua_State *L = b->L;
-  if (coc_doc_status(b->doc) != COC_OK) return; /* limit or OOM: stop early */
+  if (b->stop) return; /* limit or OOM: stop early */
   switch (lua_type(L, idx)) {
   case LUA_TNIL: coc_node_set_invalid(n, "type", "expected a value, got nil"); return;
   case LUA_TBOOLEAN: coc_node_set_bool(n, lua_toboolean(L, idx)); return;
@@ -181,7 +186,7 @@ static void build(builder *b, int idx, coc_node *n) {
     coc_node_set_string_ref(n, s, len);
     return;
   }
-  case LUA_TTABLE: build_table(b, idx, n); return;
+  case LUA_TTABLE: build_table(b, idx < 0 ? lua_gettop(L) + idx + 1 : idx, n); return;
   case LUA_TLIGHTUSERDATA:
     if (lua_touserdata(L, idx) == NULL) { /* cjson.null */
       coc_node_set_null(n);
@@ -197,6 +202,9 @@ void coc_lua_build(lua_State *L, coc_doc *d, int change_id, int body) {
   b.L = L;
   b.doc = d;
   b.depth = 0;
+  b.stop = 0;
+  /* every level of nesting holds at most three slots: checked once here */
+  luaL_checkstack(L, 3 * COC_MAX_DEPTH + 8, "lua-coc: not enough Lua stack");
   coc_doc_clear(d);
   luaL_getmetatable(L, COC_ARRAY_MT);
   b.array_mt = lua_gettop(L);
