@@ -291,6 +291,64 @@ describe("the README's nginx.conf", function()
   end)
 end)
 
+-- ---- batches -------------------------------------------------------------------
+
+describe("client:update_changes inside nginx", function()
+  local function batch_spec(prefix)
+    local list = {}
+    for i = 1, 6 do list[i] = { prefix .. i, CLOSE } end
+    return { opts = fill({}), batch = list, batch_opts = { concurrency = 3 } }
+  end
+
+  -- outcomes and summary without request ids, which differ per answer
+  local function batch_shape(outcome)
+    local v = outcome.res
+    local out = { summary = v.summary, outcomes = {} }
+    for i, o in ipairs(v.outcomes) do
+      local r = o.ok and o.result or o.err
+      out.outcomes[i] = { o.ok, r.kind, r.code, r.status, r.error_code, r.attempts }
+    end
+    return out
+  end
+
+  it("runs over cosockets with the libcurl batch's outcomes, over at most `concurrency` connections", function()
+    local got = {}
+    for _, side in ipairs({ "libcurl", "nginx" }) do
+      local spec = batch_spec("CHG-BATCH-" .. side .. "-")
+      emu.reset()
+      emu.fault({ match = spec.batch[2][1], status = 400,
+        body = '{"error_code":"GOM.00007256","error_msg":"Parameter error","provider_code":"049"}' })
+      emu.fault({ match = spec.batch[5][1], status = 503 })
+      if side == "libcurl" then
+        local client = assert(coc.new(copy(spec.opts)))
+        local outcomes, summary = client:update_changes(spec.batch, spec.batch_opts)
+        client:close()
+        got[side] = cjson.decode(cjson.encode({ res = { outcomes = outcomes, summary = summary } }))
+      else
+        got[side] = in_nginx(spec)
+        assert.are.equal("ngx", got[side].via)
+        assert.is_true(emu.stats().connections <= 3, "more connections than the concurrency")
+      end
+      assert.are.equal(6, emu.stats().requests)
+    end
+    assert.are.same(batch_shape(got.libcurl), batch_shape(got.nginx))
+    assert.are.same({ succeeded = 4, failed = 2 }, got.nginx.res.summary)
+    for i = 1, 6 do
+      if i ~= 2 and i ~= 5 then assert.are.equal("phase_change_end", emu.change("CHG-BATCH-nginx-" .. i).phase) end
+    end
+  end)
+
+  it("validates every item before sending any, as the libcurl batch does", function()
+    local spec = batch_spec("CHG-BATCH-BAD-")
+    spec.batch[3] = { "", CLOSE }
+    local got = in_nginx(spec)
+    assert.are.equal("validation", got.err.kind)
+    assert.are.same({ { path = "list[3].change_id", rule = "length", message = "0 characters, at least 1 required" } },
+      got.err.errors)
+    assert.are.equal(0, emu.stats().requests)
+  end)
+end)
+
 -- ---- keep-alive and TLS -------------------------------------------------------
 
 describe("connections", function()

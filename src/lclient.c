@@ -337,28 +337,14 @@ static void add_item_problems(lua_State *L, coc_report *r, size_t item, size_t *
   lua_pop(L, 1);
 }
 
-/* client:update_changes(list, concurrency, on_item [, opts]) -> true | nil, err
- * Every item ({change_id, body} or {change_id = , body = }) is validated
- * and encoded before any is sent. */
-static int l_update_changes(lua_State *L) {
-  lclient *u = check_client(L);
-  coc_workspace *ws = WS(L);
-  size_t n, i, problems = 0;
-  int concurrency = (int)luaL_checkinteger(L, 3), strings, base;
-  coc_batch_item *items;
-  batch_ctx b;
-  coc_status st;
-  luaL_checktype(L, 2, LUA_TTABLE);
-  luaL_checktype(L, 4, LUA_TFUNCTION);
-  lua_settop(L, 5);
-  n = coc_rawlen(L, 2);
-  luaL_argcheck(L, concurrency >= 1 && concurrency <= COC_MAX_CONCURRENCY, 3, "concurrency must be in 1..256");
-  /* items live in a userdata and their strings in a table: the GC frees
-   * both whatever happens */
-  items = lua_newuserdata(L, (n ? n : 1) * sizeof *items);
-  lua_createtable(L, (int)(2 * n), 0);
-  strings = lua_gettop(L);
-  lua_pushnil(L); /* errslot */
+/* Validates and encodes every item of the list at index 2 (each
+ * {change_id, body} or {change_id = , body = }) before anything is sent.
+ * strings (a table at that index) gets each body at 2i-1 and its path at
+ * 2i; items, when given, points at them. Returns 0, or pushes nil and one
+ * validation error naming each bad item (list[3].change_id) and returns 2. */
+static int encode_list(lua_State *L, coc_workspace *ws, int opts, int strings, coc_batch_item *items) {
+  size_t n = coc_rawlen(L, 2), i, problems = 0;
+  int base;
   lua_pushnil(L); /* the validation error, once there is one */
   base = lua_gettop(L);
   for (i = 0; i < n; i++) {
@@ -370,7 +356,7 @@ static int l_update_changes(lua_State *L) {
     lua_rawgeti(L, -2, 2);
     if (lua_isnil(L, -1)) { lua_pop(L, 1); lua_getfield(L, -2, "body"); }
     /* stack: ... item change_id body; a validation error is pushed as nil, err */
-    r = coc_lua_prepare_body(L, ws, base + 2, base + 3, 5);
+    r = coc_lua_prepare_body(L, ws, base + 2, base + 3, opts);
     if (r) {
       if (lua_isnil(L, base)) {
         lua_createtable(L, 0, 4);
@@ -388,17 +374,20 @@ static int l_update_changes(lua_State *L) {
     } else if (lua_isnil(L, base)) {
       const char *id = lua_tostring(L, base + 2);
       lua_pushlstring(L, ws->body.ptr, ws->body.len);
-      items[i].body = lua_tostring(L, -1);
-      items[i].body_len = ws->body.len;
       lua_rawseti(L, strings, (int)(2 * i + 1));
       coc_buf_reset(&ws->path);
       coc_buf_adds(&ws->path, "/v2/changes/");
       coc_uri_escape(&ws->path, id, strlen(id));
       lua_pushlstring(L, ws->path.ptr, ws->path.len);
-      items[i].path = lua_tostring(L, -1);
       lua_rawseti(L, strings, (int)(2 * i + 2));
-      items[i].method = "PUT";
-      items[i].query = NULL;
+      if (items) { /* the strings stay anchored in the strings table */
+        lua_rawgeti(L, strings, (int)(2 * i + 1));
+        items[i].body = lua_tolstring(L, -1, &items[i].body_len);
+        lua_rawgeti(L, strings, (int)(2 * i + 2));
+        items[i].path = lua_tostring(L, -1);
+        items[i].method = "PUT";
+        items[i].query = NULL;
+      }
     }
     lua_settop(L, base);
   }
@@ -409,9 +398,45 @@ static int l_update_changes(lua_State *L) {
     lua_pushvalue(L, base);
     return 2;
   }
+  lua_pop(L, 1);
+  return 0;
+}
+
+/* client:encode_changes(list [, opts]) -> {body1, path1, body2, path2, ...} | nil, err
+ * The validated, encoded list for transports of their own (nginx's). */
+static int l_encode_changes(lua_State *L) {
+  int r;
+  check_client(L);
+  luaL_checktype(L, 2, LUA_TTABLE);
+  lua_settop(L, 3);
+  lua_createtable(L, (int)(2 * coc_rawlen(L, 2)), 0);
+  if ((r = encode_list(L, WS(L), 3, 4, NULL))) return r;
+  lua_settop(L, 4);
+  return 1;
+}
+
+/* client:update_changes(list, concurrency, on_item [, opts]) -> true | nil, err */
+static int l_update_changes(lua_State *L) {
+  lclient *u = check_client(L);
+  size_t n;
+  int concurrency = (int)luaL_checkinteger(L, 3), r;
+  coc_batch_item *items;
+  batch_ctx b;
+  coc_status st;
+  luaL_checktype(L, 2, LUA_TTABLE);
+  luaL_checktype(L, 4, LUA_TFUNCTION);
+  lua_settop(L, 5);
+  n = coc_rawlen(L, 2);
+  luaL_argcheck(L, concurrency >= 1 && concurrency <= COC_MAX_CONCURRENCY, 3, "concurrency must be in 1..256");
+  /* items live in a userdata and their strings in a table: the GC frees
+   * both whatever happens */
+  items = lua_newuserdata(L, (n ? n : 1) * sizeof *items);
+  lua_createtable(L, (int)(2 * n), 0);
+  if ((r = encode_list(L, WS(L), 5, 7, items))) return r;
+  lua_pushnil(L); /* errslot: a callback's error */
   b.L = L;
   b.on_item = 4;
-  b.errslot = base - 1;
+  b.errslot = lua_gettop(L);
   st = coc_client_send_batch(u->c, items, n, concurrency, batch_done, &b);
   if (st == COC_ECANCELED) { /* re-raise the callback's error, now that libcurl is done */
     lua_pushvalue(L, b.errslot);
@@ -434,6 +459,7 @@ static const luaL_Reg methods[] = {
   { "request", l_request },
   { "prepare", l_prepare },
   { "update_changes", l_update_changes },
+  { "encode_changes", l_encode_changes },
   { "redact", l_redact },
   { "close", l_close },
   { "__gc", l_close },

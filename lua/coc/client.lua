@@ -116,7 +116,8 @@ function Client:request(method, path, body, opts)
 end
 
 --- Updates many change tickets at once, over up to `concurrency`
--- connections (libcurl's multi interface in the core; no Lua threads).
+-- connections (libcurl's multi interface in the core; inside nginx, light
+-- threads over cosockets).
 -- Every item is validated before any is sent; results come back in input
 -- order; one failure never loses the others' results; each item is retried
 -- as configured.
@@ -130,16 +131,28 @@ function Client:update_changes(list, opts)
   opts = opts or {}
   local outcomes, summary = {}, { succeeded = 0, failed = 0 }
   local total, done = #list, 0
-  local redact, on_progress = self:_redactor(), opts.on_progress
-  local ok, err = self._c:update_changes(list, opts.concurrency or 8, function(i, raw, terr)
-    local res, e = nil, terr
-    if raw then res, e = response.classify(raw, redact) end
+  local on_progress = opts.on_progress
+  local function record(i, res, e)
     local outcome = res and { ok = true, result = res } or { ok = false, err = e }
     outcomes[i] = outcome
     summary[res and "succeeded" or "failed"] = summary[res and "succeeded" or "failed"] + 1
     done = done + 1
     if on_progress then on_progress(done, total, i, outcome) end
-  end, opts)
+  end
+  local use_ngx, uerr = self:_use_ngx()
+  local ok, err
+  if use_ngx then
+    ok, err = require("coc.transport.ngx").update_changes(self, list, opts, record)
+  elseif uerr then
+    return nil, uerr
+  else
+    local redact = self:_redactor()
+    ok, err = self._c:update_changes(list, opts.concurrency or 8, function(i, raw, terr)
+      local res, e = nil, terr
+      if raw then res, e = response.classify(raw, redact) end
+      record(i, res, e)
+    end, opts)
+  end
   if not ok then return nil, err end
   return outcomes, summary
 end

@@ -1,6 +1,7 @@
 -- Handlers of the nginx the OpenResty specs start (spec/10-openresty_spec.lua):
 -- each runs one call described by the request body as JSON
---   {opts = <options of coc.new>, change_id =, body =} or {opts =, method =, path =, body =}
+--   {opts = <options of coc.new>, change_id =, body =}, {opts =, method =, path =, body =}
+--   or {opts =, batch = <list of update_changes>, batch_opts =}
 -- and reports its outcome as JSON {res, err, text, via, phase, warnings}.
 local cjson = require "cjson"
 local coc = require "coc"
@@ -28,7 +29,10 @@ local function run(spec)
   local res
   if client then
     if spec.drain then drain(client) end
-    if spec.path then
+    if spec.batch then
+      local outcomes, summary = client:update_changes(spec.batch, spec.batch_opts)
+      res, err = outcomes and { outcomes = outcomes, summary = summary }, not outcomes and summary or nil
+    elseif spec.path then
       res, err = client:request(spec.method, spec.path, spec.body)
     else
       res, err = client:update_change(spec.change_id, spec.body)

@@ -408,6 +408,40 @@ function M.update_change(client, change_id, body, opts)
   end)
 end
 
+--- As `client:update_changes`, over cosockets: up to `concurrency` light
+-- threads (ngx.thread) take the validated items in turn, so the worker keeps
+-- serving other requests meanwhile. An error raised by `on_item` stops the
+-- threads from taking new items and is raised again once they are done.
+-- @tparam table client
+-- @tparam table list as for `client:update_changes`
+-- @tparam table opts `concurrency` (1..256, default 8), `unknown_fields`
+-- @tparam function on_item called as `on_item(index, result, err)` per item
+-- @return true, or nil and the validation error naming each bad item
+function M.update_changes(client, list, opts, on_item)
+  local concurrency = opts.concurrency or 8
+  if type(concurrency) ~= "number" or concurrency < 1 or concurrency > 256 or concurrency % 1 ~= 0 then
+    error("bad argument: concurrency must be in 1..256", 2)
+  end
+  local encoded, err = client._c:encode_changes(list, opts)
+  if not encoded then return nil, err end
+  local n, next_item, raised = #encoded / 2, 1, nil
+  local function worker()
+    while not raised and next_item <= n do
+      local i = next_item
+      next_item = i + 1
+      local body, path = encoded[2 * i - 1], encoded[2 * i]
+      local res, e = send(client, function(now) return client._c:prepare("PUT", path, nil, body, now) end)
+      local ok, cerr = pcall(on_item, i, res, e)
+      if not ok and not raised then raised = { cerr } end
+    end
+  end
+  local threads = {}
+  for t = 1, math.min(concurrency, n) do threads[t] = ngx.thread.spawn(worker) end
+  for _, t in ipairs(threads) do ngx.thread.wait(t) end
+  if raised then error(raised[1], 0) end
+  return true
+end
+
 --- As `client:request`, over cosockets (`body` already a string or nil).
 function M.request(client, method, path, body, opts)
   local query = opts and opts.query
