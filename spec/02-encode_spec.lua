@@ -9,26 +9,8 @@ local EXAMPLE_END = [[{
     "sub_tickets": [ { "ticket_id": " 92f0c22f-4ca4-4cbe-89cf-281aed331f50" } ]
 }]]
 
-local EXAMPLE_RESULT = [[{
-    "sub_tickets": [
-        {
-            "ticket_id": "{{sub_ticket_id}}",
-            "sub_tickets": [
-
-            ],
-            "change_result": "change_result_failed",
-            "verified_docs1": "e67a0d67-310e-4abd-9b35-43eacf681358",
-            "verified_docs": null,
-            "comment": "111",
-            "change_fail_type": "fr_dependent_service_issue",
-            "rollback_start_time": 1742888808000,
-            "rollback_end_time": 1742975208000,
-            "is_rollback_success": false,
-            "is_monitor_found": true
-        }
-    ],
-    "history_info": { "action": "change_set_change_result_success" }
-}]]
+-- the second as the reference prints it, stray fields included
+local EXAMPLE_RESULT = h.reference.result_as_printed
 
 local EXAMPLE_CLOSE = [[{
     "history_info": { "action": "change_complete_success" },
