@@ -128,3 +128,18 @@ describe("client:prepare_update_change", function()
     assert.is_nil(p.canonical_request)
   end)
 end)
+
+describe("the core's shared rules", function()
+  it("give the reference's character limits by field name", function()
+    assert.are.equal(100, core.max_chars("comment"))
+    assert.are.equal(50, core.max_chars("change_id"))
+    assert.are.equal(1000, core.max_chars("verified_docs"))
+    assert.is_nil(core.max_chars("rollback_start_time"))
+    assert.is_nil(core.max_chars("nope"))
+  end)
+
+  it("say which answers are retried, for every transport", function()
+    for _, s in ipairs({ 429, 502, 503, 504 }) do assert.is_true(core.retryable(s)) end
+    for _, s in ipairs({ 200, 400, 401, 500, 501 }) do assert.is_false(core.retryable(s)) end
+  end)
+end)

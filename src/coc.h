@@ -138,6 +138,10 @@ coc_status coc_validate(coc_doc *d, const coc_options *opt, coc_report *r);
  * with the same options. Appends to out. */
 coc_status coc_encode(const coc_doc *d, const coc_options *opt, coc_buf *out);
 
+/* The most characters the reference allows in a string field (by its name,
+ * which is unique across Tables 1-5), or -1 for no such string field. */
+long coc_field_max_chars(const char *name);
+
 /* Counts the UTF-8 characters of s; -1 if s is not valid UTF-8 (then *bad,
  * if given, is the 0-based offset of the first bad byte). */
 long coc_utf8_len(const char *s, size_t len, size_t *bad);
@@ -203,6 +207,9 @@ typedef struct coc_config {
 
 #define COC_MAX_TIMEOUT_MS 3600000L /* nothing waits longer than an hour */
 #define COC_MAX_RETRIES 10
+
+/* The answers worth another attempt: 429, 502, 503 and 504. */
+int coc_retryable_status(long status);
 
 void coc_config_defaults(coc_config *cfg);
 

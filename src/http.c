@@ -215,7 +215,7 @@ static int transfer_error(coc_client *c, coc_slot *s, CURLcode rc, long status, 
   }
 }
 
-static int retryable_status(long s) { return s == 429 || s == 502 || s == 503 || s == 504; }
+int coc_retryable_status(long s) { return s == 429 || s == 502 || s == 503 || s == 504; }
 
 /* Retry-After in milliseconds (seconds or an HTTP date); -1 when absent. */
 static long long retry_after_ms(const coc_slot *s) {
@@ -262,7 +262,7 @@ static long long slot_outcome(coc_client *c, coc_slot *s, CURLcode rc, coc_statu
     coc_error_set(err, COC_ERR_MEMORY, "COC.MEMORY", "not enough memory");
     retry = 0;
   } else {
-    retry = rc == CURLE_OK ? retryable_status(status) : transfer_error(c, s, rc, status, err);
+    retry = rc == CURLE_OK ? coc_retryable_status(status) : transfer_error(c, s, rc, status, err);
   }
   wait = backoff_ms(c, s->attempt);
   ra = rc == CURLE_OK ? retry_after_ms(s) : -1;

@@ -129,7 +129,23 @@ static int l_sign(lua_State *L) {
   return 3;
 }
 
+/* coc.core.max_chars(field) -> the reference's maximum, or nil */
+static int l_max_chars(lua_State *L) {
+  long max = coc_field_max_chars(luaL_checkstring(L, 1));
+  if (max < 0) return 0;
+  lua_pushinteger(L, max);
+  return 1;
+}
+
+/* coc.core.retryable(status) -> whether the core's transport would retry it */
+static int l_retryable(lua_State *L) {
+  lua_pushboolean(L, coc_retryable_status((long)luaL_checkinteger(L, 1)));
+  return 1;
+}
+
 static const luaL_Reg functions[] = {
+  { "max_chars", l_max_chars },
+  { "retryable", l_retryable },
   { "sign", l_sign },
   { "validate", l_validate },
   { "encode", l_encode },

@@ -1,5 +1,7 @@
 /* The update-change request of the reference, Tables 1-5, as data. Every
  * rule the validator enforces comes from these tables and nowhere else. */
+#include <string.h>
+
 #include "internal.h"
 
 #define STR(name, lo, hi, choices) { name, sizeof(name) - 1, COC_K_STRING, lo, hi, choices, 0, 0, NULL }
@@ -66,6 +68,17 @@ const coc_place coc_places[] = {
   { &history_info, "in history_info" },
   { NULL, NULL }
 };
+
+long coc_field_max_chars(const char *name) {
+  const coc_place *p;
+  size_t i;
+  if (!strcmp(name, coc_change_id_field.name)) return coc_change_id_field.max_chars;
+  for (p = coc_places; p->schema; p++)
+    for (i = 0; i < p->schema->count; i++)
+      if (p->schema->fields[i].kind == COC_K_STRING && !strcmp(p->schema->fields[i].name, name))
+        return p->schema->fields[i].max_chars;
+  return -1;
+}
 
 const char *coc_kind_name(coc_kind k) {
   switch (k) {

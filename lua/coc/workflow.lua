@@ -47,8 +47,8 @@ workflow.RESULT_FAILED = "change_result_failed"
 workflow.SECONDS_LIMIT = 1e11
 
 --- How many characters of an error message `run_change` keeps as the
--- comment (the reference allows 0..100).
-workflow.COMMENT_MAX = 100
+-- comment: the most the reference allows, as the core knows it.
+workflow.COMMENT_MAX = core.max_chars("comment")
 
 local function validation_error(problems)
   local first = problems[1]

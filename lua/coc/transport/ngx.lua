@@ -370,7 +370,7 @@ local function retry_after(value)
   return math.max(0, when - ngx.time()) * 1000
 end
 
-local function retryable(status) return status == 429 or status == 502 or status == 503 or status == 504 end
+local retryable = core.retryable -- the libcurl transport's rule
 
 -- Sends with retries; `prepare(now)` returns a freshly signed request.
 local function send(client, prepare, generic)
