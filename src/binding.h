@@ -10,6 +10,14 @@
 #define COC_WORKSPACE_MT "coc.workspace"
 #define COC_CLIENT_MT "coc.client"
 
+/* Every function of coc.core has the same three upvalues, so the hot path
+ * finds them without looking a name up in the registry. */
+#define COC_UV_WORKSPACE lua_upvalueindex(1)
+#define COC_UV_ARRAY_MT lua_upvalueindex(2)
+#define COC_UV_CLIENT_MT lua_upvalueindex(3)
+#define COC_NUPVALUES 3
+#define COC_WS(L) ((coc_workspace *)lua_touserdata(L, COC_UV_WORKSPACE))
+
 /* Per-lua_State scratch space, reused by every call so the hot path does
  * not allocate. */
 typedef struct coc_workspace {
@@ -37,7 +45,9 @@ int coc_lua_push_error(lua_State *L, const char *kind, const char *code, const c
  * ws->body. Returns 0, or pushes (nil, err) and returns 2. */
 int coc_lua_prepare_body(lua_State *L, coc_workspace *ws, int change_id, int body, int opts);
 
-/* lclient.c */
+/* lclient.c: stack: module table, workspace, array metatable, client
+ * metatable (left in place). Fills the client metatable and sets
+ * module.client. */
 void coc_lua_client_open(lua_State *L);
 /* Pushes nil and the error a failed client call reported; returns 2. */
 int coc_lua_push_client_error(lua_State *L, const coc_error *err);

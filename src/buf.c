@@ -3,7 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "coc.h"
+#include "internal.h"
 
 void coc_buf_init(coc_buf *b) {
   b->ptr = NULL;
@@ -41,6 +41,11 @@ int coc_buf_add(coc_buf *b, const void *p, size_t n) {
   b->len += n;
   b->ptr[b->len] = '\0';
   return 0;
+}
+
+int coc_buf_reserve(coc_buf *b, size_t n) {
+  if (b->oom) return -1;
+  return b->len + n + 1 > b->cap ? grow(b, b->len + n + 1) : 0;
 }
 
 int coc_buf_addc(coc_buf *b, char c) { return coc_buf_add(b, &c, 1); }

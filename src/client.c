@@ -9,6 +9,7 @@
 #include <openssl/crypto.h>
 
 #include "client.h"
+#include "internal.h"
 
 #define CONTENT_TYPE "application/json;charset=UTF-8"
 
@@ -178,6 +179,8 @@ coc_client *coc_client_new(const coc_config *cfg, coc_error *err) {
   }
   c->cfg = *cfg;
   c->sk_len = c->sk ? strlen(c->sk) : 0;
+  c->ak_len = c->ak ? strlen(c->ak) : 0;
+  c->endpoint_len = strlen(c->endpoint);
   if (c->sk && !(c->signer = coc_signer_new(c->sk, c->sk_len))) {
     coc_error_set(err, COC_ERR_MEMORY, "COC.MEMORY", "could not set up the signer");
     coc_client_free(c);
@@ -235,7 +238,7 @@ coc_status coc_client_prepare(coc_client *c, const char *method, const char *pat
     coc_error_set(err, COC_ERR_MEMORY, "COC.MEMORY", "not enough memory");
     return COC_ENOMEM;
   }
-  coc_buf_adds(&c->url, c->endpoint);
+  buf_put(&c->url, c->endpoint, c->endpoint_len);
   add_url_path(&c->url, c->path.ptr, c->path.len);
   if (c->query.len) {
     coc_buf_addc(&c->url, '?');
@@ -271,12 +274,12 @@ coc_status coc_client_prepare(coc_client *c, const char *method, const char *pat
       return st;
     }
     coc_buf_reset(&c->authorization);
-    coc_buf_adds(&c->authorization, COC_SIGN_ALGORITHM " Access=");
-    coc_buf_adds(&c->authorization, c->ak);
-    coc_buf_adds(&c->authorization, ", SignedHeaders=");
-    coc_buf_add(&c->authorization, c->signed_names.ptr, c->signed_names.len);
-    coc_buf_adds(&c->authorization, ", Signature=");
-    coc_buf_adds(&c->authorization, signature);
+    buf_put(&c->authorization, COC_SIGN_ALGORITHM " Access=", sizeof COC_SIGN_ALGORITHM " Access=" - 1);
+    buf_put(&c->authorization, c->ak, c->ak_len);
+    buf_put(&c->authorization, ", SignedHeaders=", sizeof ", SignedHeaders=" - 1);
+    buf_put(&c->authorization, c->signed_names.ptr, c->signed_names.len);
+    buf_put(&c->authorization, ", Signature=", sizeof ", Signature=" - 1);
+    buf_put(&c->authorization, signature, 64);
     add_header(p, "Authorization", coc_buf_cstr(&c->authorization));
     p->canonical_request = coc_buf_cstr(&c->canonical);
   }

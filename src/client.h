@@ -46,7 +46,7 @@ struct coc_client {
   /* configuration, owned copies */
   char *endpoint, *host, *ak, *sk, *security_token, *auth_token;
   char *domain_id, *project_id, *user_agent, *ca_file, *proxy;
-  size_t sk_len;
+  size_t sk_len, ak_len, endpoint_len;
   coc_config cfg; /* numbers; its strings point at the copies above */
   coc_signer *signer;
 

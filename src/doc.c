@@ -200,9 +200,32 @@ static coc_node *merge_sort(coc_node *head, size_t n) {
   return merged.next;
 }
 
+/* The usual object: known fields only, each once. They are placed by
+ * field index, with no comparisons. Returns 0 when another member turns up. */
+#define PLACE_MAX 64
+static int place_known(coc_node *obj) {
+  coc_node *slot[PLACE_MAX], *k, **link = &obj->u.kids.head;
+  unsigned long long seen = 0;
+  int i, top = -1;
+  for (k = obj->u.kids.head; k; k = k->next) {
+    if (k->field < 0 || k->field >= PLACE_MAX || (seen >> k->field & 1u)) return 0;
+    seen |= 1ull << k->field;
+    slot[k->field] = k;
+    if (k->field > top) top = k->field;
+  }
+  for (i = 0; i <= top; i++) {
+    if (!(seen >> i & 1u)) continue;
+    *link = slot[i];
+    link = &slot[i]->next;
+    obj->u.kids.tail = slot[i];
+  }
+  *link = NULL;
+  return 1;
+}
+
 void coc_node_sort_members(coc_node *obj) {
   coc_node *k;
-  if (obj->type != COC_OBJECT || obj->u.kids.count < 2) return;
+  if (obj->type != COC_OBJECT || obj->u.kids.count < 2 || place_known(obj)) return;
   obj->u.kids.head = merge_sort(obj->u.kids.head, obj->u.kids.count);
   for (k = obj->u.kids.head; k->next; k = k->next) {}
   obj->u.kids.tail = k;

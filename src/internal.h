@@ -22,6 +22,9 @@ struct coc_node {
 
 #include <string.h>
 
+/* Room for n more bytes and the NUL: 0, or -1 (and the oom flag). */
+int coc_buf_reserve(coc_buf *b, size_t n);
+
 /* Appends on the hot path: inline when the buffer has room, the checked
  * functions of buf.c otherwise (which also set the sticky oom flag). */
 static inline void buf_putc(coc_buf *b, char c) {

@@ -32,35 +32,60 @@ static int chunk_needs_escape(const char *p) {
   return (((v - ONES * 0x20) & ~v) | ((q - ONES) & ~q) | ((bs - ONES) & ~bs)) & HIGHS ? 1 : 0;
 }
 
+/* Room for the worst case (every byte as \u00XX) is made once, then the
+ * string is written without further checks; most strings need no escape
+ * and go in with one copy. */
 static void put_string(coc_buf *b, const char *s, size_t len) {
-  size_t i = 0, run = 0;
-  buf_putc(b, '"');
+  size_t i = 0;
+  char *o;
+  if (len > ((size_t)-1 - 8) / 6 || coc_buf_reserve(b, 6 * len + 2)) {
+    b->oom = 1;
+    return;
+  }
+  o = b->ptr + b->len;
+  *o++ = '"';
   while (i + 8 <= len && !chunk_needs_escape(s + i)) i += 8; /* the common case: nothing to escape */
+  while (i < len && !needs_escape[(unsigned char)s[i]]) i++;
+  memcpy(o, s, i);
+  o += i;
   for (; i < len; i++) {
     unsigned char ch = (unsigned char)s[i];
-    const char *esc = NULL;
-    char u[6];
-    if (!needs_escape[ch]) continue;
-    buf_put(b, s + run, i - run); /* the safe bytes before this one */
-    run = i + 1;
-    switch (ch) {
-    case '"': esc = "\\\""; break;
-    case '\\': esc = "\\\\"; break;
-    case '\b': esc = "\\b"; break;
-    case '\f': esc = "\\f"; break;
-    case '\n': esc = "\\n"; break;
-    case '\r': esc = "\\r"; break;
-    case '\t': esc = "\\t"; break;
-    default:
-      memcpy(u, "\\u00", 4);
-      u[4] = hex[ch >> 4];
-      u[5] = hex[ch & 15];
-      buf_put(b, u, 6);
+    if (!needs_escape[ch]) {
+      *o++ = (char)ch;
+      continue;
     }
-    if (esc) buf_put(b, esc, 2);
+    *o++ = '\\';
+    switch (ch) {
+    case '"': *o++ = '"'; break;
+    case '\\': *o++ = '\\'; break;
+    case '\b': *o++ = 'b'; break;
+    case '\f': *o++ = 'f'; break;
+    case '\n': *o++ = 'n'; break;
+    case '\r': *o++ = 'r'; break;
+    case '\t': *o++ = 't'; break;
+    default:
+      memcpy(o, "u00", 3);
+      o[3] = hex[ch >> 4];
+      o[4] = hex[ch & 15];
+      o += 5;
+    }
   }
-  buf_put(b, s + run, len - run);
-  buf_putc(b, '"');
+  *o++ = '"';
+  *o = '\0';
+  b->len = (size_t)(o - b->ptr);
+}
+
+/* A known field's name needs no escaping: "name": in one copy. */
+static void put_name(coc_buf *b, const char *name, size_t len) {
+  char *o;
+  if (coc_buf_reserve(b, len + 3)) return;
+  o = b->ptr + b->len;
+  o[0] = '"';
+  memcpy(o + 1, name, len);
+  o[len + 1] = '"';
+  o[len + 2] = ':';
+  o[len + 3] = '\0';
+  b->len += len + 3;
 }
 
 /* Integers without printf: this runs for every number of every body. */
@@ -95,8 +120,12 @@ static void put_value(ectx *c, const coc_node *n, const coc_field *f);
 static void put_member(ectx *c, const coc_node *m, const coc_field *f, int *first) {
   if (!*first) buf_putc(c->out, ',');
   *first = 0;
-  put_string(c->out, m->key, m->key_len);
-  buf_putc(c->out, ':');
+  if (f) {
+    put_name(c->out, f->name, f->name_len);
+  } else {
+    put_string(c->out, m->key, m->key_len);
+    buf_putc(c->out, ':');
+  }
   put_value(c, m, f);
 }
 

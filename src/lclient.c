@@ -10,7 +10,6 @@ typedef struct lclient {
   coc_client *c;
 } lclient;
 
-#define WS(L) ((coc_workspace *)lua_touserdata(L, lua_upvalueindex(1)))
 
 static const char *kind_name(coc_error_kind k) {
   switch (k) {
@@ -32,8 +31,20 @@ int coc_lua_push_client_error(lua_State *L, const coc_error *err) {
   return 2;
 }
 
+/* The metatable is compared with the upvalue; luaL_checkudata, which looks
+ * it up by name, only words the error. */
+static lclient *to_client(lua_State *L) {
+  lclient *u = lua_touserdata(L, 1);
+  int ok = u && lua_getmetatable(L, 1);
+  if (ok) {
+    ok = lua_rawequal(L, -1, COC_UV_CLIENT_MT);
+    lua_pop(L, 1);
+  }
+  return ok ? u : luaL_checkudata(L, 1, COC_CLIENT_MT);
+}
+
 static lclient *check_client(lua_State *L) {
-  lclient *u = luaL_checkudata(L, 1, COC_CLIENT_MT);
+  lclient *u = to_client(L);
   if (!u->c) luaL_argerror(L, 1, "the client is closed");
   return u;
 }
@@ -86,7 +97,7 @@ static int l_client_new(lua_State *L) {
   /* the userdata and its __gc exist before the C object: nothing can leak */
   u = lua_newuserdata(L, sizeof *u);
   u->c = NULL;
-  luaL_getmetatable(L, COC_CLIENT_MT);
+  lua_pushvalue(L, COC_UV_CLIENT_MT);
   lua_setmetatable(L, -2);
 
   coc_config_defaults(&cfg);
@@ -123,7 +134,7 @@ static int l_client_new(lua_State *L) {
 }
 
 static int l_close(lua_State *L) {
-  lclient *u = luaL_checkudata(L, 1, COC_CLIENT_MT);
+  lclient *u = to_client(L);
   coc_client_free(u->c);
   u->c = NULL;
   return 0;
@@ -188,7 +199,7 @@ static int update_body(lua_State *L, coc_workspace *ws) {
 /* client:prepare_update_change(change_id, body [, opts [, now]]) -> prepared | nil, err */
 static int l_prepare_update_change(lua_State *L) {
   lclient *u = check_client(L);
-  coc_workspace *ws = WS(L);
+  coc_workspace *ws = COC_WS(L);
   coc_prepared p;
   coc_error err;
   int n;
@@ -203,7 +214,7 @@ static int l_prepare_update_change(lua_State *L) {
 /* client:update_change(change_id, body [, opts]) -> raw response | nil, err */
 static int l_update_change(lua_State *L) {
   lclient *u = check_client(L);
-  coc_workspace *ws = WS(L);
+  coc_workspace *ws = COC_WS(L);
   coc_response r;
   coc_error err;
   int n;
@@ -410,7 +421,7 @@ static int l_encode_changes(lua_State *L) {
   luaL_checktype(L, 2, LUA_TTABLE);
   lua_settop(L, 3);
   lua_createtable(L, (int)(2 * coc_rawlen(L, 2)), 0);
-  if ((r = encode_list(L, WS(L), 3, 4, NULL))) return r;
+  if ((r = encode_list(L, COC_WS(L), 3, 4, NULL))) return r;
   lua_settop(L, 4);
   return 1;
 }
@@ -432,7 +443,7 @@ static int l_update_changes(lua_State *L) {
    * both whatever happens */
   items = lua_newuserdata(L, (n ? n : 1) * sizeof *items);
   lua_createtable(L, (int)(2 * n), 0);
-  if ((r = encode_list(L, WS(L), 5, 7, items))) return r;
+  if ((r = encode_list(L, COC_WS(L), 5, 7, items))) return r;
   lua_pushnil(L); /* errslot: a callback's error */
   b.L = L;
   b.on_item = 4;
@@ -448,7 +459,7 @@ static int l_update_changes(lua_State *L) {
 }
 
 static int l_tostring(lua_State *L) {
-  lclient *u = luaL_checkudata(L, 1, COC_CLIENT_MT);
+  lclient *u = to_client(L);
   lua_pushfstring(L, "coc.client (%s)", u->c ? "open" : "closed");
   return 1;
 }
@@ -468,17 +479,23 @@ static const luaL_Reg methods[] = {
   { NULL, NULL }
 };
 
-/* Stack: module table, workspace, workspace (consumed). */
+static void push_upvalues(lua_State *L, int top) {
+  lua_pushvalue(L, top - 2);
+  lua_pushvalue(L, top - 1);
+  lua_pushvalue(L, top);
+}
+
 void coc_lua_client_open(lua_State *L) {
-  int ws = lua_gettop(L);
-  luaL_newmetatable(L, COC_CLIENT_MT);
-  lua_pushvalue(L, ws);
-  coc_setfuncs(L, methods, 1);
+  int top = lua_gettop(L);
+  lua_pushvalue(L, top);
+  push_upvalues(L, top);
+  coc_setfuncs(L, methods, COC_NUPVALUES);
   lua_pushvalue(L, -1);
   lua_setfield(L, -2, "__index");
   lua_pushliteral(L, "coc.client");
   lua_setfield(L, -2, "__name");
   lua_pop(L, 1);
-  lua_pushcclosure(L, l_client_new, 1);
-  lua_setfield(L, -3, "client");
+  push_upvalues(L, top);
+  lua_pushcclosure(L, l_client_new, COC_NUPVALUES);
+  lua_setfield(L, top - 3, "client");
 }

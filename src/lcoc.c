@@ -42,7 +42,6 @@ static coc_workspace *workspace_new(lua_State *L) {
   return ws;
 }
 
-#define WS(L) ((coc_workspace *)lua_touserdata(L, lua_upvalueindex(1)))
 
 /* Builds and validates the arguments; encodes the body into ws->body when
  * encode is set. Returns 0, or pushes (nil, err) and returns 2. */
@@ -73,14 +72,14 @@ int coc_lua_prepare_body(lua_State *L, coc_workspace *ws, int change_id, int bod
 static int l_validate(lua_State *L) {
   int n;
   lua_settop(L, 3);
-  if ((n = check_body(L, WS(L), 1, 2, 3, 0))) return n;
+  if ((n = check_body(L, COC_WS(L), 1, 2, 3, 0))) return n;
   lua_pushboolean(L, 1);
   return 1;
 }
 
 /* coc.encode(change_id, body [, opts]) -> json | nil, err */
 static int l_encode(lua_State *L) {
-  coc_workspace *ws = WS(L);
+  coc_workspace *ws = COC_WS(L);
   int n;
   lua_settop(L, 3);
   if ((n = coc_lua_prepare_body(L, ws, 1, 2, 3))) return n;
@@ -99,7 +98,7 @@ static int l_sign(lua_State *L) {
   const char *body = luaL_optlstring(L, 5, "", &blen);
   const char *date = luaL_checkstring(L, 6), *sk = luaL_checklstring(L, 7, &sklen);
   coc_header headers[COC_MAX_SIGNED_HEADERS];
-  coc_workspace *ws = WS(L);
+  coc_workspace *ws = COC_WS(L);
   /* workspace buffers: a Lua error below can't leak them */
   coc_buf *cpath = &ws->path, *cquery = &ws->tmp[0], *canonical = &ws->tmp[1], *names = &ws->tmp[2];
   char sig[65];
@@ -180,16 +179,16 @@ int luaopen_coc_core(lua_State *L);
 
 int luaopen_coc_core(lua_State *L) {
   coc_lua_error_open(L);
+  lua_newtable(L);
+  workspace_new(L);
   luaL_newmetatable(L, COC_ARRAY_MT); /* marks a table as a JSON array */
   lua_pushliteral(L, "coc.array");
   lua_setfield(L, -2, "__name");
-  lua_newtable(L);
-  workspace_new(L);
   lua_pushvalue(L, -1);
-  coc_lua_client_open(L); /* takes the workspace as upvalue */
-  coc_setfuncs(L, functions, 1);
-  lua_pushvalue(L, -2);
-  lua_setfield(L, -2, "array_mt");
+  lua_setfield(L, -4, "array_mt");
+  luaL_newmetatable(L, COC_CLIENT_MT);
+  coc_lua_client_open(L);
+  coc_setfuncs(L, functions, COC_NUPVALUES); /* pops the three upvalues */
   luaL_getmetatable(L, COC_ERROR_MT);
   lua_setfield(L, -2, "error_mt");
   lua_pushlightuserdata(L, NULL); /* the same value as cjson.null */
@@ -198,6 +197,5 @@ int luaopen_coc_core(lua_State *L) {
   lua_setfield(L, -2, "_VERSION");
   push_defaults(L);
   lua_setfield(L, -2, "defaults");
-  lua_remove(L, -2);
   return 1;
 }

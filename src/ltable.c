@@ -12,7 +12,7 @@ typedef struct builder {
   coc_doc *doc;
   const void *stack[COC_MAX_DEPTH + 1]; /* tables on the current path */
   int depth;
-  int array_mt; /* stack index of the array marker metatable */
+  int array_mt; /* pseudo-index of the array marker metatable */
   int stop;     /* a node could not be added: limit or out of memory */
 } builder;
 
@@ -206,8 +206,7 @@ void coc_lua_build(lua_State *L, coc_doc *d, int change_id, int body) {
   /* every level of nesting holds at most three slots: checked once here */
   luaL_checkstack(L, 3 * COC_MAX_DEPTH + 8, "lua-coc: not enough Lua stack");
   coc_doc_clear(d);
-  luaL_getmetatable(L, COC_ARRAY_MT);
-  b.array_mt = lua_gettop(L);
+  b.array_mt = COC_UV_ARRAY_MT;
   if (lua_isnil(L, change_id))
     coc_node_set_invalid(coc_doc_change_id(d), "type", "expected string, got nil");
   else
@@ -216,7 +215,6 @@ void coc_lua_build(lua_State *L, coc_doc *d, int change_id, int body) {
     coc_node_set_invalid(coc_doc_body(d), "type", "expected object, got nil");
   else
     build(&b, body, coc_doc_body(d));
-  lua_pop(L, 1);
   if (coc_doc_status(d) == COC_ENOMEM) luaL_error(L, "lua-coc: not enough memory");
 }
 

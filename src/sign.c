@@ -98,12 +98,15 @@ static int name_cmp(const char *a, const char *b) {
   }
 }
 
-/* Header names are ASCII: lowercased in place after one copy. */
-static void add_lower(coc_buf *b, const char *s) {
-  size_t start = b->len, i;
-  buf_puts(b, s);
-  if (b->oom) return;
-  for (i = start; i < b->len; i++) b->ptr[i] = (char)lower((unsigned char)b->ptr[i]);
+/* Header names are ASCII: copied and lowercased in one pass. */
+static void add_lower(coc_buf *b, const char *s, size_t n) {
+  char *o;
+  size_t i;
+  if (b->len + n >= b->cap && coc_buf_reserve(b, n)) return;
+  o = b->ptr + b->len;
+  for (i = 0; i < n; i++) o[i] = (char)lower((unsigned char)s[i]);
+  b->len += n;
+  b->ptr[b->len] = '\0';
 }
 
 static int space(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\v' || c == '\f'; }
@@ -143,12 +146,14 @@ coc_status coc_signer_sign(coc_signer *s, const char *method, const char *path, 
   buf_putc(canonical, '\n');
   for (i = 0; i < nheaders; i++) {
     const coc_header *h = &headers[order[i]];
-    add_lower(canonical, h->name);
+    size_t start;
+    if (i) buf_putc(signed_names, ';');
+    start = signed_names->len;
+    add_lower(signed_names, h->name, strlen(h->name));
+    buf_put(canonical, signed_names->ptr + start, signed_names->len - start);
     buf_putc(canonical, ':');
     add_trimmed(canonical, h->value);
     buf_putc(canonical, '\n');
-    if (i) buf_putc(signed_names, ';');
-    add_lower(signed_names, h->name);
   }
   buf_putc(canonical, '\n');
   buf_put(canonical, signed_names->ptr, signed_names->len);

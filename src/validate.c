@@ -170,7 +170,7 @@ static size_t distance(const char *a, size_t la, const char *b, size_t lb) {
 static int field_index(const coc_schema *s, const char *key, size_t len) {
   size_t i;
   for (i = 0; i < s->count; i++)
-    if (s->fields[i].name_len == len && memcmp(s->fields[i].name, key, len) == 0)
+    if (s->fields[i].name_len == len && s->fields[i].name[0] == key[0] && memcmp(s->fields[i].name, key, len) == 0)
       return (int)i;
   return -1;
 }
