@@ -280,6 +280,19 @@ describe("keep-alive", function()
     assert.are.equal(5, reqs[5].connection_requests)
   end)
 
+  it("sends each call to its own change, still over one connection", function()
+    -- the parsed URL the transfers share is replaced when the path changes
+    local client = emu.client()
+    for _, id in ipairs({ "CHG-152", "CHG-153", "CHG-152", "CHG-154" }) do
+      assert(client:update_change(id, CLOSE), id)
+    end
+    assert.are.equal(2, #emu.requests("CHG-152"))
+    assert.are.equal(1, #emu.requests("CHG-153"))
+    assert.are.equal(1, #emu.requests("CHG-154"))
+    assert.are.equal(1, emu.stats().connections)
+    assert.are.equal("phase_change_end", emu.change("CHG-154").phase)
+  end)
+
   it("opens a new connection after close", function()
     local client = emu.client()
     assert(client:update_change("CHG-151", CLOSE))
@@ -288,6 +301,32 @@ describe("keep-alive", function()
     assert.has_error(function() client:update_change("CHG-151", CLOSE) end)
     assert(emu.client():update_change("CHG-151", CLOSE))
     assert.are.equal(2, emu.stats().connections)
+  end)
+end)
+
+describe("proxies from the environment", function()
+  local sub = require "subprocess"
+  -- a client made in a fresh process, with only the given variables set
+  local function update_in_process(env)
+    local script = os.tmpname()
+    sub.write(script, [[
+      local coc = require "coc"
+      local c = assert(coc.new({ endpoint = arg[1], ak = arg[2], sk = arg[3], domain_id = arg[4] }))
+      local res, err = c:update_change("CHG-160", { history_info = { action = "change_start_change_success" } })
+      io.write(res and res.error_code or (err.code .. " " .. err.message))]])
+    local code, out, stderr = sub.run(script, { emu.url, emu.ak, emu.sk, emu.domain_id }, { env = env })
+    os.remove(script)
+    assert.are.equal(0, code, stderr)
+    return out
+  end
+
+  it("are used as libcurl uses them, read when the client is made", function()
+    local dead = "http://127.0.0.1:1" -- nothing listens there
+    assert.are.equal("GOM.00000000", update_in_process({}))
+    assert.matches("^COC.CONNECT .*port 1 after", update_in_process({ http_proxy = dead }))
+    assert.matches("^COC.CONNECT .*port 1 after", update_in_process({ all_proxy = dead }))
+    assert.are.equal("GOM.00000000", update_in_process({ http_proxy = dead, no_proxy = "127.0.0.1" }))
+    assert.are.equal(2, #emu.requests("CHG-160"))
   end)
 end)
 

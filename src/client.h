@@ -26,6 +26,7 @@ typedef struct coc_slot {
   coc_buf header_text;
   coc_buf response;
   coc_buf url;          /* the URL last given to libcurl */
+  CURLU *parsed_url;    /* ... parsed once, not on every transfer */
   size_t max_response;
   int too_large;
   char curl_error[CURL_ERROR_SIZE];
@@ -56,6 +57,7 @@ struct coc_client {
   long long date_time;
 
   /* the transport */
+  int no_env_proxy;  /* no proxy variable was set when the client was made */
   coc_slot main;     /* single calls */
   coc_slot *pool;    /* batch transfers */
   size_t npool;

@@ -63,10 +63,24 @@ static size_t on_header(char *line, size_t size, size_t n, void *ud) {
     coc_buf_reset(&s->response);
     return len;
   }
-  keep_header(line, len, "x-request-id", s->request_id, sizeof s->request_id);
-  keep_header(line, len, "content-type", s->content_type, sizeof s->content_type);
-  keep_header(line, len, "retry-after", s->retry_after, sizeof s->retry_after);
+  switch (len ? line[0] | 0x20 : 0) { /* most lines are none of the three */
+  case 'x': keep_header(line, len, "x-request-id", s->request_id, sizeof s->request_id); break;
+  case 'c': keep_header(line, len, "content-type", s->content_type, sizeof s->content_type); break;
+  case 'r': keep_header(line, len, "retry-after", s->retry_after, sizeof s->retry_after); break;
+  default: break;
+  }
   return len;
+}
+
+/* Whether libcurl could find a proxy in the environment: any of the
+ * variables it reads, for any scheme, even set to "". */
+static int env_proxy(void) {
+  static const char *const names[] = { "http_proxy", "HTTP_PROXY", "https_proxy", "HTTPS_PROXY",
+                                       "all_proxy", "ALL_PROXY" };
+  size_t i;
+  for (i = 0; i < sizeof names / sizeof names[0]; i++)
+    if (getenv(names[i])) return 1;
+  return 0;
 }
 
 static int slot_open(coc_client *c, coc_slot *s) {
@@ -76,7 +90,7 @@ static int slot_open(coc_client *c, coc_slot *s) {
   coc_buf_init(&s->response);
   coc_buf_init(&s->url);
   s->max_response = c->cfg.max_response;
-  if (!(h = s->easy = curl_easy_init())) return -1;
+  if (!(h = s->easy = curl_easy_init()) || !(s->parsed_url = curl_url())) return -1;
   curl_easy_setopt(h, CURLOPT_PRIVATE, (void *)s);
   curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
   curl_easy_setopt(h, CURLOPT_ERRORBUFFER, s->curl_error);
@@ -92,13 +106,22 @@ static int slot_open(coc_client *c, coc_slot *s) {
   curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, c->cfg.ssl_verify ? 1L : 0L);
   curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, c->cfg.ssl_verify ? 2L : 0L);
   if (c->ca_file) curl_easy_setopt(h, CURLOPT_CAINFO, c->ca_file);
-  if (c->proxy) curl_easy_setopt(h, CURLOPT_PROXY, c->proxy);
+  if (c->proxy) {
+    curl_easy_setopt(h, CURLOPT_PROXY, c->proxy);
+  } else if (c->no_env_proxy) {
+    /* what libcurl would find in the environment, said once rather than
+     * looked up (six getenv calls) on every transfer */
+    curl_easy_setopt(h, CURLOPT_PROXY, "");
+    curl_easy_setopt(h, CURLOPT_NOPROXY, "");
+  }
   return 0;
 }
 
 static void slot_close(coc_slot *s) {
   if (s->easy) curl_easy_cleanup(s->easy);
   s->easy = NULL;
+  curl_url_cleanup(s->parsed_url); /* after the handle that used it */
+  s->parsed_url = NULL;
   /* the header text held the token or the signature */
   if (s->header_text.ptr) OPENSSL_cleanse(s->header_text.ptr, s->header_text.cap);
   coc_buf_free(&s->header_text);
@@ -137,14 +160,29 @@ static coc_status slot_setup(coc_client *c, coc_slot *s, const coc_batch_item *i
     s->nodes[i].next = i + 1 < n ? &s->nodes[i + 1] : NULL;
   }
   curl_easy_setopt(s->easy, CURLOPT_HTTPHEADER, s->nodes);
-  /* libcurl copies and re-parses the URL on every set: only when it changed */
+  /* Given a URL string, libcurl parses and normalizes it again on every
+   * transfer, a tenth of its work for a small request; given a parsed URL
+   * handle (CURLOPT_CURLU), it only copies it. The string is set too, so
+   * that what libcurl reports (the effective URL) stays the same. */
   if (strcmp(s->url.ptr ? s->url.ptr : "", p.url)) {
+    CURLUcode uc;
     coc_buf_reset(&s->url);
     if (coc_buf_adds(&s->url, p.url)) {
       coc_error_set(err, COC_ERR_MEMORY, "COC.MEMORY", "not enough memory");
       return COC_ENOMEM;
     }
+    if ((uc = curl_url_set(s->parsed_url, CURLUPART_URL, p.url, 0)) != CURLUE_OK) {
+      coc_buf_reset(&s->url); /* parse it again next time */
+      if (uc == CURLUE_OUT_OF_MEMORY) {
+        coc_error_set(err, COC_ERR_MEMORY, "COC.MEMORY", "not enough memory");
+        return COC_ENOMEM;
+      }
+      coc_error_set(err, COC_ERR_CONFIG, "COC.CONFIG", "libcurl rejects the URL %s (CURLUcode %d)", p.url,
+                    (int)uc);
+      return COC_ECONFIG;
+    }
     curl_easy_setopt(s->easy, CURLOPT_URL, p.url);
+    curl_easy_setopt(s->easy, CURLOPT_CURLU, s->parsed_url);
   }
   if (it->body) {
     curl_easy_setopt(s->easy, CURLOPT_POSTFIELDS, it->body);
@@ -297,6 +335,7 @@ int coc_http_open(coc_client *c, coc_error *err) {
     }
     initialized = 1;
   }
+  c->no_env_proxy = !env_proxy();
   if (slot_open(c, &c->main)) {
     coc_error_set(err, COC_ERR_MEMORY, "COC.MEMORY", "libcurl could not create a handle");
     return -1;
