@@ -1,6 +1,7 @@
-/* The client userdata: coc.core.client(config) and its methods. Results are
- * raw (status, body, request id); lua/coc/response.lua decodes and
- * classifies them, the same way for every transport. */
+/* The client userdata: coc.core.client(config) and its methods. Answers
+ * are returned raw, as values (status, body, request id, ...), not a table:
+ * lua/coc/response.lua decodes and classifies them, the same way for every
+ * transport, and a table per call would only be read once and dropped. */
 #include <string.h>
 #include <time.h>
 
@@ -162,19 +163,16 @@ static void push_prepared(lua_State *L, const coc_prepared *p) {
   if (p->canonical_request) set_str(L, "canonical_request", p->canonical_request);
 }
 
+/* status, body, request_id, content_type, attempts, new_connections */
+#define RESPONSE_VALUES 6
 static int push_response(lua_State *L, const coc_response *r) {
-  lua_createtable(L, 0, 6);
   lua_pushinteger(L, r->status);
-  lua_setfield(L, -2, "status");
   lua_pushlstring(L, r->body, r->body_len);
-  lua_setfield(L, -2, "body");
-  set_str(L, "request_id", r->request_id);
-  set_str(L, "content_type", r->content_type);
+  lua_pushstring(L, r->request_id);
+  lua_pushstring(L, r->content_type);
   lua_pushinteger(L, r->attempts);
-  lua_setfield(L, -2, "attempts");
   lua_pushinteger(L, r->new_connections);
-  lua_setfield(L, -2, "new_connections");
-  return 1;
+  return RESPONSE_VALUES;
 }
 
 static long long opt_now(lua_State *L, int idx) {
@@ -211,7 +209,8 @@ static int l_prepare_update_change(lua_State *L) {
   return 1;
 }
 
-/* client:update_change(change_id, body [, opts]) -> raw response | nil, err */
+/* client:update_change(change_id, body [, opts])
+ *   -> status, body, request_id, content_type, attempts, new_connections | nil, err */
 static int l_update_change(lua_State *L) {
   lclient *u = check_client(L);
   coc_workspace *ws = COC_WS(L);
@@ -247,7 +246,7 @@ static int l_prepare(lua_State *L) {
   return 1;
 }
 
-/* client:request(method, path [, query [, body]]) -> raw response | nil, err */
+/* client:request(method, path [, query [, body]]) -> the values of update_change | nil, err */
 static int l_request(lua_State *L) {
   coc_batch_item it;
   lclient *u = request_args(L, &it);
@@ -296,14 +295,14 @@ typedef struct batch_ctx {
 } batch_ctx;
 
 /* Runs under lua_pcall: a Lua error (even out of memory) must not unwind
- * through libcurl's frames. Calls on_item(i, raw) or on_item(i, nil, err). */
+ * through libcurl's frames. Calls on_item(i, status, body, ...) with the
+ * values of update_change, or on_item(i, nil, err). */
 static int report_item(lua_State *L) {
   batch_ctx *b = lua_touserdata(L, 2);
   lua_pushvalue(L, 1); /* on_item */
   lua_pushinteger(L, (lua_Integer)b->index + 1);
   if (b->st == COC_OK) {
-    push_response(L, b->res);
-    lua_call(L, 2, 0);
+    lua_call(L, 1 + push_response(L, b->res), 0);
   } else {
     lua_pushnil(L);
     coc_lua_push_client_error(L, b->err);

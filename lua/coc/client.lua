@@ -4,6 +4,7 @@
 local core = require "coc.core"
 local config = require "coc.config"
 local response = require "coc.response"
+local classify_values = response.classify_values
 
 local Client = {}
 Client.__index = Client
@@ -81,12 +82,15 @@ end
 -- @return `{status, error_code, error_msg, provider_code, request_id, attempts}`,
 --   or `nil` and an error whose `kind` is validation, api, auth, network, timeout or tls
 function Client:update_change(change_id, body, opts)
-  local use_ngx, uerr = self:_use_ngx()
-  if use_ngx then return require("coc.transport.ngx").update_change(self, change_id, body, opts) end
-  if uerr then return nil, uerr end
-  local raw, err = self._c:update_change(change_id, body, opts)
-  if not raw then return nil, err end
-  return response.classify(raw, self:_redactor())
+  -- outside nginx (the common case) this goes straight to the core
+  if self._transport ~= "curl" and rawget(_G, "ngx") ~= nil then
+    local use_ngx, uerr = self:_use_ngx()
+    if use_ngx then return require("coc.transport.ngx").update_change(self, change_id, body, opts) end
+    if uerr then return nil, uerr end
+  end
+  local status, answer, rid, ctype, attempts, conns = self._c:update_change(change_id, body, opts)
+  if not status then return nil, answer end
+  return classify_values(self._redact or self:_redactor(), false, status, answer, rid, ctype, attempts, conns)
 end
 
 --- What `update_change` would send, signed, without sending it.
@@ -110,9 +114,9 @@ function Client:request(method, path, body, opts)
   local use_ngx, uerr = self:_use_ngx()
   if use_ngx then return require("coc.transport.ngx").request(self, method, path, body, opts) end
   if uerr then return nil, uerr end
-  local raw, err = self._c:request(method, path, opts and opts.query, body)
-  if not raw then return nil, err end
-  return response.classify(raw, self:_redactor(), true)
+  local status, answer, rid, ctype, attempts, conns = self._c:request(method, path, opts and opts.query, body)
+  if not status then return nil, answer end
+  return classify_values(self:_redactor(), true, status, answer, rid, ctype, attempts, conns)
 end
 
 --- Updates many change tickets at once, over up to `concurrency`
@@ -147,11 +151,14 @@ function Client:update_changes(list, opts)
     return nil, uerr
   else
     local redact = self:_redactor()
-    ok, err = self._c:update_changes(list, opts.concurrency or 8, function(i, raw, terr)
-      local res, e = nil, terr
-      if raw then res, e = response.classify(raw, redact) end
-      record(i, res, e)
-    end, opts)
+    ok, err = self._c:update_changes(list, opts.concurrency or 8,
+      function(i, status, answer, rid, ctype, attempts, conns)
+        if status then
+          record(i, classify_values(redact, false, status, answer, rid, ctype, attempts, conns))
+        else
+          record(i, nil, answer)
+        end
+      end, opts)
   end
   if not ok then return nil, err end
   return outcomes, summary

@@ -8,9 +8,13 @@ local response = {}
 
 --- The codes COC answers on success (older documents say "0").
 response.success_codes = { ["GOM.00000000"] = true, ["0"] = true }
+local success_codes = response.success_codes
+
+local decode, null = cjson.decode, cjson.null
 
 local function text(v)
-  if v == nil or v == cjson.null then return nil end
+  if type(v) == "string" or v == nil then return v end
+  if v == null then return nil end
   return tostring(v)
 end
 
@@ -18,48 +22,58 @@ local function new_error(fields)
   return setmetatable(fields, core.error_mt)
 end
 
---- Classifies a raw answer.
--- @tparam table raw `{status, body, request_id, content_type, attempts}`
+--- Classifies an answer given as values, the form the core returns it in.
 -- @tparam[opt] function redact removes the client's secrets from text
 -- @tparam[opt] boolean generic true for calls other than update_change:
 --   any 2xx is then a success, carrying the decoded body as `data`
+-- @tparam integer status
+-- @tparam string body
+-- @tparam[opt] string request_id from the X-Request-Id header ("" or nil: none)
+-- @tparam[opt] string content_type ("" or nil: none)
+-- @tparam[opt] integer attempts
+-- @tparam[opt] integer new_connections
 -- @return a result table, or `nil` and an error
-function response.classify(raw, redact, generic)
-  redact = redact or function(s) return s end
-  local doc = raw.body ~= "" and cjson.decode(raw.body) or nil
+function response.classify_values(redact, generic, status, body, request_id, content_type, attempts,
+                                  new_connections)
+  local doc = body ~= "" and decode(body) or nil
   if type(doc) ~= "table" then doc = nil end
-  local code, msg, provider, rid
+  local code, msg, provider
+  local rid = request_id ~= "" and request_id or nil -- the header wins over the body
   if doc then
-    code = text(doc.error_code) or text(doc.code)
-    msg = text(doc.error_msg) or text(doc.message)
-    provider = text(doc.provider_code)
-    rid = text(doc.request_id)
+    -- newer answers say error_code/error_msg, older ones code/message
+    code, msg = doc.error_code, doc.error_msg
+    if code == nil or code == null then code = doc.code end
+    if msg == nil or msg == null then msg = doc.message end
+    provider = doc.provider_code
+    -- strings as a rule; anything else is made text, null is nil
+    if type(code) ~= "string" then code = text(code) end
+    if msg ~= nil and type(msg) ~= "string" then msg = text(msg) end
+    if provider ~= nil and type(provider) ~= "string" then provider = text(provider) end
+    if not rid then rid = text(doc.request_id) end
   end
-  if raw.request_id and raw.request_id ~= "" then rid = raw.request_id end
-  local status = raw.status
   local ok2xx = status >= 200 and status < 300
 
-  if ok2xx and (generic or (code and response.success_codes[code])) then
+  if ok2xx and (generic or (code and success_codes[code])) then
     return {
       status = status, error_code = code, error_msg = msg, provider_code = provider,
-      request_id = rid, attempts = raw.attempts, new_connections = raw.new_connections,
+      request_id = rid, attempts = attempts, new_connections = new_connections,
       data = generic and doc or nil,
     }
   end
 
+  redact = redact or function(s) return s end
   local kind = (status == 401 or status == 403) and "auth" or "api"
+  local what = body == "" and "an empty body" or
+    ("a %s body"):format(content_type and content_type ~= "" and content_type or "non-JSON")
   local message
   if msg then
     message = redact(msg)
   elseif ok2xx and not doc then
-    message = ("HTTP %d with %s where a JSON object was expected"):format(status,
-      raw.body == "" and "an empty body" or ("a %s body"):format(raw.content_type ~= "" and raw.content_type or "non-JSON"))
+    message = ("HTTP %d with %s where a JSON object was expected"):format(status, what)
   elseif ok2xx then
     message = "the answer has no success code"
   else
-    message = ("HTTP %d%s"):format(status, doc and "" or
-      (raw.body == "" and " with an empty body" or (" with a %s body"):format(
-        raw.content_type ~= "" and raw.content_type or "non-JSON")))
+    message = ("HTTP %d%s"):format(status, doc and "" or " with " .. what)
   end
   return nil, new_error({
     kind = kind,
@@ -70,8 +84,20 @@ function response.classify(raw, redact, generic)
     error_msg = msg and redact(msg) or nil,
     provider_code = provider,
     request_id = rid,
-    attempts = raw.attempts,
+    attempts = attempts,
   })
+end
+
+local classify_values = response.classify_values
+
+--- Classifies a raw answer given as a table (the nginx transport's form).
+-- @tparam table raw `{status, body, request_id, content_type, attempts, new_connections}`
+-- @tparam[opt] function redact
+-- @tparam[opt] boolean generic
+-- @return as `classify_values`
+function response.classify(raw, redact, generic)
+  return classify_values(redact, generic, raw.status, raw.body, raw.request_id, raw.content_type,
+    raw.attempts, raw.new_connections)
 end
 
 return response
