@@ -1,6 +1,9 @@
 /* The floor for sequential throughput: a plain C program doing the same
  * signed PUT as client:update_change, with one reused libcurl handle and
- * the cheapest signing libcrypto allows. Usage: floor URL N */
+ * the cheapest signing libcrypto allows. The same PUT means the same header
+ * set on the wire (Host, User-Agent and Accept as the module sends them), so
+ * that the ratio measures the module, not a choice of headers.
+ * Usage: floor URL N USER_AGENT */
 #include <openssl/core_names.h>
 #include <openssl/evp.h>
 #include <curl/curl.h>
@@ -25,22 +28,26 @@ static void hex(const unsigned char *in, size_t n, char *out) {
 int main(int argc, char **argv) {
   const char *url = argc > 1 ? argv[1] : NULL;
   long n = argc > 2 ? atol(argv[2]) : 0, i;
+  const char *ua = argc > 3 ? argv[3] : NULL;
   EVP_MD *md = EVP_MD_fetch(NULL, "SHA256", NULL);
   EVP_MAC *mac = EVP_MAC_fetch(NULL, "HMAC", NULL);
   EVP_MD_CTX *mctx = EVP_MD_CTX_new();
   EVP_MAC_CTX *hctx = EVP_MAC_CTX_new(mac);
   OSSL_PARAM params[] = { OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, (char *)"SHA256", 0),
                           OSSL_PARAM_construct_end() };
-  char host[256], canonical[1024], sts[256], h1[65], h2[65], sig[65], date[17], hdr[4][512];
+  char host[256], canonical[1024], sts[256], h1[65], h2[65], sig[65], date[17], hdr[4][512], host_h[300],
+    ua_h[300];
   unsigned char d[64];
   unsigned int dl;
   size_t ml;
   struct timespec t0 = { 0, 0 }, t1;
   CURL *c;
   const char *p;
-  if (!url || n <= 0) { fprintf(stderr, "usage: floor URL N\n"); return 2; }
+  if (!url || n <= 0 || !ua) { fprintf(stderr, "usage: floor URL N USER_AGENT\n"); return 2; }
   p = strstr(url, "://") + 3;
   snprintf(host, sizeof host, "%.*s", (int)strcspn(p, "/"), p);
+  snprintf(host_h, sizeof host_h, "Host: %s", host);
+  snprintf(ua_h, sizeof ua_h, "User-Agent: %s", ua);
   EVP_MAC_init(hctx, (const unsigned char *)"bench-secret-key", 16, params);
   curl_global_init(CURL_GLOBAL_DEFAULT);
   c = curl_easy_init();
@@ -79,8 +86,11 @@ int main(int argc, char **argv) {
     snprintf(hdr[1], sizeof hdr[1], "Authorization: SDK-HMAC-SHA256 Access=bench-ak, "
              "SignedHeaders=content-type;host;x-domain-id;x-sdk-date, Signature=%s", sig);
     l = curl_slist_append(l, "Content-Type: application/json;charset=UTF-8");
+    l = curl_slist_append(l, host_h);
     l = curl_slist_append(l, "X-Domain-Id: bench-domain");
     l = curl_slist_append(l, hdr[0]);
+    l = curl_slist_append(l, ua_h);
+    l = curl_slist_append(l, "Accept: application/json");
     l = curl_slist_append(l, hdr[1]);
     l = curl_slist_append(l, "Expect:");
     curl_easy_setopt(c, CURLOPT_HTTPHEADER, l);
