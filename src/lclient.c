@@ -154,7 +154,11 @@ static void push_prepared(lua_State *L, const coc_prepared *p) {
   set_str(L, "method", p->method);
   set_str(L, "url", p->url);
   if (p->body) {
-    lua_pushlstring(L, p->body, p->body_len);
+    /* The encoder escapes every NUL, so the JSON is a C string, and
+     * lua_pushstring's cache (by address, then content) hands back the
+     * previous string when the same body is prepared again. */
+    if (strlen(p->body) == p->body_len) lua_pushstring(L, p->body);
+    else lua_pushlstring(L, p->body, p->body_len);
     lua_setfield(L, -2, "body");
   }
   lua_createtable(L, 0, (int)p->nheaders);
