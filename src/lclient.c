@@ -171,7 +171,10 @@ static void push_prepared(lua_State *L, const coc_prepared *p) {
 #define RESPONSE_VALUES 6
 static int push_response(lua_State *L, const coc_response *r) {
   lua_pushinteger(L, r->status);
-  lua_pushlstring(L, r->body, r->body_len);
+  /* The same answer again (COC's success body is always the same bytes)
+   * comes back from lua_pushstring's cache, without a new string. */
+  if (strlen(r->body) == r->body_len) lua_pushstring(L, r->body);
+  else lua_pushlstring(L, r->body, r->body_len);
   lua_pushstring(L, r->request_id);
   lua_pushstring(L, r->content_type);
   lua_pushinteger(L, r->attempts);

@@ -33,24 +33,42 @@ end
 -- @tparam[opt] integer attempts
 -- @tparam[opt] integer new_connections
 -- @return a result table, or `nil` and an error
+-- What a body says: whether it is a JSON object, and its code, message,
+-- provider code and request id as text.
+local function read_body(doc)
+  if not doc then return false end
+  -- newer answers say error_code/error_msg, older ones code/message
+  local code, msg, provider, rid = doc.error_code, doc.error_msg, doc.provider_code, doc.request_id
+  if code == nil or code == null then code = doc.code end
+  if msg == nil or msg == null then msg = doc.message end
+  -- strings as a rule; anything else is made text, null is nil
+  if type(code) ~= "string" then code = text(code) end
+  if msg ~= nil and type(msg) ~= "string" then msg = text(msg) end
+  if provider ~= nil and type(provider) ~= "string" then provider = text(provider) end
+  if rid ~= nil and type(rid) ~= "string" then rid = text(rid) end
+  return true, code, msg, provider, rid
+end
+
+-- The last small body read, and what it said. COC answers every successful
+-- update with the same bytes, so most answers are read without decoding.
+-- Only text is kept, never a table a caller could change.
+local MEMO_MAX = 1024
+local memo_body, memo_is_doc, memo_code, memo_msg, memo_provider, memo_rid
+
 function response.classify_values(redact, generic, status, body, request_id, content_type, attempts,
                                   new_connections)
-  local doc = body ~= "" and decode(body) or nil
-  if type(doc) ~= "table" then doc = nil end
-  local code, msg, provider
-  local rid = request_id ~= "" and request_id or nil -- the header wins over the body
-  if doc then
-    -- newer answers say error_code/error_msg, older ones code/message
-    code, msg = doc.error_code, doc.error_msg
-    if code == nil or code == null then code = doc.code end
-    if msg == nil or msg == null then msg = doc.message end
-    provider = doc.provider_code
-    -- strings as a rule; anything else is made text, null is nil
-    if type(code) ~= "string" then code = text(code) end
-    if msg ~= nil and type(msg) ~= "string" then msg = text(msg) end
-    if provider ~= nil and type(provider) ~= "string" then provider = text(provider) end
-    if not rid then rid = text(doc.request_id) end
+  local doc, is_doc, code, msg, provider, rid
+  if not generic and body == memo_body then
+    is_doc, code, msg, provider, rid = memo_is_doc, memo_code, memo_msg, memo_provider, memo_rid
+  else
+    doc = body ~= "" and decode(body) or nil
+    if type(doc) ~= "table" then doc = nil end
+    is_doc, code, msg, provider, rid = read_body(doc)
+    if not generic and #body <= MEMO_MAX then
+      memo_body, memo_is_doc, memo_code, memo_msg, memo_provider, memo_rid = body, is_doc, code, msg, provider, rid
+    end
   end
+  if request_id and request_id ~= "" then rid = request_id end -- the header wins over the body
   local ok2xx = status >= 200 and status < 300
 
   if ok2xx and (generic or (code and success_codes[code])) then
@@ -68,12 +86,12 @@ function response.classify_values(redact, generic, status, body, request_id, con
   local message
   if msg then
     message = redact(msg)
-  elseif ok2xx and not doc then
+  elseif ok2xx and not is_doc then
     message = ("HTTP %d with %s where a JSON object was expected"):format(status, what)
   elseif ok2xx then
     message = "the answer has no success code"
   else
-    message = ("HTTP %d%s"):format(status, doc and "" or " with " .. what)
+    message = ("HTTP %d%s"):format(status, is_doc and "" or " with " .. what)
   end
   return nil, new_error({
     kind = kind,
