@@ -22,17 +22,6 @@ local function new_error(fields)
   return setmetatable(fields, core.error_mt)
 end
 
---- Classifies an answer given as values, the form the core returns it in.
--- @tparam[opt] function redact removes the client's secrets from text
--- @tparam[opt] boolean generic true for calls other than update_change:
---   any 2xx is then a success, carrying the decoded body as `data`
--- @tparam integer status
--- @tparam string body
--- @tparam[opt] string request_id from the X-Request-Id header ("" or nil: none)
--- @tparam[opt] string content_type ("" or nil: none)
--- @tparam[opt] integer attempts
--- @tparam[opt] integer new_connections
--- @return a result table, or `nil` and an error
 -- What a body says: whether it is a JSON object, and its code, message,
 -- provider code and request id as text.
 local function read_body(doc)
@@ -55,6 +44,17 @@ end
 local MEMO_MAX = 1024
 local memo_body, memo_is_doc, memo_code, memo_msg, memo_provider, memo_rid
 
+--- Classifies an answer given as values, the form the core returns it in.
+-- @tparam[opt] function redact removes the client's secrets from text
+-- @tparam[opt] boolean generic true for calls other than update_change:
+--   any 2xx is then a success, carrying the decoded body as `data`
+-- @tparam integer status
+-- @tparam string body
+-- @tparam[opt] string request_id from the X-Request-Id header ("" or nil: none)
+-- @tparam[opt] string content_type ("" or nil: none)
+-- @tparam[opt] integer attempts
+-- @tparam[opt] integer new_connections
+-- @return a result table, or `nil` and an error
 function response.classify_values(redact, generic, status, body, request_id, content_type, attempts,
                                   new_connections)
   local doc, is_doc, code, msg, provider, rid
