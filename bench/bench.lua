@@ -68,7 +68,7 @@ if all or parts.sequential then
   -- over the machine falls on both sides; the ratio is the median of the
   -- rounds' ratios, which one disturbed round cannot move.
   local rounds = short and 4 or 20
-  local per = math.floor((short and 500 or 20000) / rounds)
+  local per = math.floor((short and 500 or 40000) / rounds)
   local c = client(url)
   for _ = 1, 200 do assert(c:update_change("CHG-1", CLOSE)) end
   local function mine()
