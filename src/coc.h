@@ -146,6 +146,11 @@ long coc_field_max_chars(const char *name);
  * if given, is the 0-based offset of the first bad byte). */
 long coc_utf8_len(const char *s, size_t len, size_t *bad);
 
+/* Appends s cut to at most max_chars characters, never inside one; each
+ * byte that is not valid UTF-8 becomes '?', so the result always passes the
+ * validator's utf8 rule. 0, or -1 when memory ran out. */
+int coc_utf8_cut(const char *s, size_t len, size_t max_chars, coc_buf *out);
+
 /* ---- URIs --------------------------------------------------------------- */
 
 /* Percent-encodes all but the unreserved A-Z a-z 0-9 - _ . ~ (appends). */

@@ -137,6 +137,19 @@ static int l_max_chars(lua_State *L) {
 }
 
 /* coc.core.retryable(status) -> whether the core's transport would retry it */
+/* coc.core.cut(text, n) -> text cut to at most n characters, bad bytes as "?" */
+static int l_cut(lua_State *L) {
+  size_t len;
+  const char *s = luaL_checklstring(L, 1, &len);
+  lua_Number n = luaL_checknumber(L, 2);
+  coc_workspace *ws = COC_WS(L);
+  coc_buf_reset(&ws->tmp[0]);
+  if (coc_utf8_cut(s, len, n > 0 ? (n < (lua_Number)len ? (size_t)n : len) : 0, &ws->tmp[0]))
+    return luaL_error(L, "lua-coc: not enough memory");
+  lua_pushlstring(L, ws->tmp[0].ptr ? ws->tmp[0].ptr : "", ws->tmp[0].len);
+  return 1;
+}
+
 static int l_retryable(lua_State *L) {
   lua_pushboolean(L, coc_retryable_status((long)luaL_checkinteger(L, 1)));
   return 1;
@@ -144,6 +157,7 @@ static int l_retryable(lua_State *L) {
 
 static const luaL_Reg functions[] = {
   { "max_chars", l_max_chars },
+  { "cut", l_cut },
   { "retryable", l_retryable },
   { "sign", l_sign },
   { "validate", l_validate },

@@ -130,6 +130,16 @@ static void test_utf8_and_escapes(void) {
   CHECK(coc_utf8_len("\xED\xA0\x80", 3, NULL) == -1, "surrogate refused");
   CHECK(coc_utf8_len("\xF4\x90\x80\x80", 4, NULL) == -1, "above U+10FFFF refused");
   CHECK(coc_utf8_len("\xE2\x82", 2, NULL) == -1, "truncated refused");
+  {
+    coc_buf b;
+    coc_buf_init(&b);
+    CHECK(coc_utf8_cut("a\xE2\x82\xAC" "b\xFF" "c", 7, 4, &b) == 0 && !strcmp(coc_buf_cstr(&b), "a\xE2\x82\xAC" "b?"),
+          "cut: whole characters, a bad byte as ?");
+    coc_buf_reset(&b);
+    CHECK(coc_utf8_cut("\xF0\x9F\x98", 3, 10, &b) == 0 && !strcmp(coc_buf_cstr(&b), "???"),
+          "cut: a truncated character is three bad bytes");
+    coc_buf_free(&b);
+  }
   start("C1");
   subs = coc_object_add(doc, coc_doc_body(doc), "sub_tickets", 11);
   coc_node_set_array(subs);

@@ -71,34 +71,6 @@ function workflow.milliseconds(t)
   return t
 end
 
--- Decodes one UTF-8 character at byte i of s as the core's validator does
--- (RFC 3629: no overlongs, no surrogates, nothing above U+10FFFF) and returns
--- its length in bytes, or nil when the bytes there are not valid UTF-8.
-local function utf8_char_len(s, i)
-  local c = s:byte(i)
-  if c < 0x80 then return 1 end
-  local lo, hi = 0x80, 0xBF
-  local need
-  if c >= 0xC2 and c <= 0xDF then need = 1
-  elseif c >= 0xE0 and c <= 0xEF then
-    need = 2
-    if c == 0xE0 then lo = 0xA0 elseif c == 0xED then hi = 0x9F end
-  elseif c >= 0xF0 and c <= 0xF4 then
-    need = 3
-    if c == 0xF0 then lo = 0x90 elseif c == 0xF4 then hi = 0x8F end
-  else
-    return nil
-  end
-  if i + need > #s then return nil end
-  local b = s:byte(i + 1)
-  if b < lo or b > hi then return nil end
-  for k = 2, need do
-    b = s:byte(i + k)
-    if b < 0x80 or b > 0xBF then return nil end
-  end
-  return need + 1
-end
-
 --- Text cut to at most `n` characters (UTF-8 code points, as the core counts
 -- them), never inside a character; bytes that are not valid UTF-8 become `?`,
 -- so that the result always passes the validator's `utf8` rule.
@@ -106,19 +78,7 @@ end
 -- @tparam int n
 -- @treturn string
 function workflow.cut(s, n)
-  local out, chars, i = {}, 0, 1
-  while i <= #s and chars < n do
-    local len = utf8_char_len(s, i)
-    if len then
-      out[#out + 1] = s:sub(i, i + len - 1)
-      i = i + len
-    else
-      out[#out + 1] = "?"
-      i = i + 1
-    end
-    chars = chars + 1
-  end
-  return table.concat(out)
+  return core.cut(s, n) -- the core's UTF-8 decoder, the validator's own
 end
 
 -- Lua name -> reference name, for the flat fields of a result.
