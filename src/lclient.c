@@ -148,17 +148,23 @@ static void set_str(lua_State *L, const char *k, const char *v) {
   lua_setfield(L, -2, k);
 }
 
+/* A body from a buffer the client reuses: when it holds no NUL (always so
+ * for encoded JSON, and for COC's answers), lua_pushstring's cache, by
+ * address then content, hands back the previous string for the same bytes
+ * (the same body prepared again, COC's ever-identical success answer)
+ * instead of allocating and copying a new one. */
+static void push_text(lua_State *L, const char *s, size_t len) {
+  if (strlen(s) == len) lua_pushstring(L, s);
+  else lua_pushlstring(L, s, len);
+}
+
 static void push_prepared(lua_State *L, const coc_prepared *p) {
   size_t i;
   lua_createtable(L, 0, 6);
   set_str(L, "method", p->method);
   set_str(L, "url", p->url);
   if (p->body) {
-    /* The encoder escapes every NUL, so the JSON is a C string, and
-     * lua_pushstring's cache (by address, then content) hands back the
-     * previous string when the same body is prepared again. */
-    if (strlen(p->body) == p->body_len) lua_pushstring(L, p->body);
-    else lua_pushlstring(L, p->body, p->body_len);
+    push_text(L, p->body, p->body_len);
     lua_setfield(L, -2, "body");
   }
   lua_createtable(L, 0, (int)p->nheaders);
@@ -171,10 +177,7 @@ static void push_prepared(lua_State *L, const coc_prepared *p) {
 #define RESPONSE_VALUES 6
 static int push_response(lua_State *L, const coc_response *r) {
   lua_pushinteger(L, r->status);
-  /* The same answer again (COC's success body is always the same bytes)
-   * comes back from lua_pushstring's cache, without a new string. */
-  if (strlen(r->body) == r->body_len) lua_pushstring(L, r->body);
-  else lua_pushlstring(L, r->body, r->body_len);
+  push_text(L, r->body, r->body_len);
   lua_pushstring(L, r->request_id);
   lua_pushstring(L, r->content_type);
   lua_pushinteger(L, r->attempts);

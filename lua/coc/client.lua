@@ -82,12 +82,9 @@ end
 -- @return `{status, error_code, error_msg, provider_code, request_id, attempts}`,
 --   or `nil` and an error whose `kind` is validation, api, auth, network, timeout or tls
 function Client:update_change(change_id, body, opts)
-  -- outside nginx (the common case) this goes straight to the core
-  if self._transport ~= "curl" and rawget(_G, "ngx") ~= nil then
-    local use_ngx, uerr = self:_use_ngx()
-    if use_ngx then return require("coc.transport.ngx").update_change(self, change_id, body, opts) end
-    if uerr then return nil, uerr end
-  end
+  local use_ngx, uerr = self:_use_ngx()
+  if use_ngx then return require("coc.transport.ngx").update_change(self, change_id, body, opts) end
+  if uerr then return nil, uerr end
   local status, answer, rid, ctype, attempts, conns = self._c:update_change(change_id, body, opts)
   if not status then return nil, answer end
   return classify_values(self._redact or self:_redactor(), false, status, answer, rid, ctype, attempts, conns)
